@@ -1,0 +1,282 @@
+/**
+ * The connector contract. A connector knows one kind of external system and
+ * is declared spec-first (in the manner of Redpanda Connect): its config
+ * schema with secret and advanced flags, defaults and examples comes first,
+ * and docs, `patchbay check` and console forms are generated from it.
+ */
+import { z } from 'zod';
+import type { Logger } from 'pino';
+import type { Checkpoint, CheckpointKind, Store } from '../store/types.js';
+import type { ErrorKind } from './errors.js';
+import type { JsonValue } from './json-safe.js';
+import type { SecretResolverChain } from './secrets/resolver.js';
+
+/** How a source learns that its input has been handled. */
+export type AckMode = 'none' | 'batch' | 'per-item';
+/** How a source can be re-run over a past range. */
+export type ReplayMode = 'none' | 'checkpoint' | 'time-range' | 'offset' | 'business-date';
+
+/** What a connector can do; read by the runtime and by `patchbay check`. */
+export interface ConnectorCapabilities {
+  /** Sources: how input is acknowledged to the peer. */
+  ack: AckMode;
+  /** Sources: what kind of position they resume from (`none` for stateless sources). */
+  checkpoint: CheckpointKind | 'none';
+  /** Sources: how a past range is replayed. */
+  replay: ReplayMode;
+  /** Sinks: whether writing the same record twice has no second effect. */
+  idempotentWrites: boolean;
+  /** Whether `check()` can test the connection without side effects. */
+  connectionTest: boolean;
+}
+
+/** One attempt of a guarded call. */
+export interface AttemptContext {
+  /** Aborted at the per-attempt timeout or when the run is cancelled. */
+  signal: AbortSignal;
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
+/**
+ * The integration's policy pipeline (bulkhead, rate limit, budget, retry,
+ * breaker, timeout) as a connector sees it: every external call goes through it.
+ */
+export interface CallGuard {
+  execute<T>(fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal): Promise<T>;
+}
+
+/** Whatever the runtime hands a connector while it runs. */
+export interface ConnectorContext {
+  integrationId: string;
+  logger: Logger;
+  store: Store;
+  secrets: SecretResolverChain;
+  /** Records the one log line and the metrics for an external call. */
+  recordCall(call: ExternalCall): void;
+  /** The integration's policy pipeline; wrap every external call in it. */
+  guard: CallGuard;
+  signal: AbortSignal;
+}
+
+/** One external call as reported by a connector. */
+export interface ExternalCall {
+  operation: string;
+  target: string;
+  outcome: 'success' | 'failure';
+  errorKind?: ErrorKind | undefined;
+  errorCode?: string | undefined;
+  latencyMs: number;
+  attempt: number;
+  idempotencyKey?: string | undefined;
+  identity?: string | undefined;
+  stale?: boolean | undefined;
+}
+
+/** A replay window: `from` inclusive, `to` exclusive; a checkpoint value or an ISO date/time. */
+export interface ReplayRange {
+  from: string;
+  to?: string | undefined;
+}
+
+/** What a source's `read` gets for one run. */
+export interface ReadContext extends ConnectorContext {
+  /** Live runs resume from here; replays ignore it. */
+  checkpoint: Checkpoint | undefined;
+  mode: 'live' | 'replay';
+  /** Set in replay mode. A replay never moves the live checkpoint. */
+  range?: ReplayRange | undefined;
+  /** Per-run limits (max items, max wall time) the source should stop cleanly at. */
+  budget: { maxItems: number; deadline: number };
+}
+
+/** One item read from a source. */
+export interface SourceItem<T = unknown> {
+  /** Stable id of the item in its source (row key, event id, file+line). */
+  key?: string | undefined;
+  data: T;
+  /** The item's own time, when the source knows it. */
+  occurredAt?: number | undefined;
+}
+
+/** A batch of items plus the position after it. */
+export interface SourceBatch<T = unknown> {
+  items: SourceItem<T>[];
+  /**
+   * Position to resume from once every item of this batch (and every batch
+   * before it) has been acknowledged downstream. The runtime, not the
+   * connector, decides when it is saved.
+   */
+  checkpoint?: { stream?: string; kind: CheckpointKind; value: JsonValue } | undefined;
+  /** Called once every item of the batch has been handled (written or dead-lettered). */
+  ack?: (() => Promise<void>) | undefined;
+}
+
+/** Result of a connector's `check()`. */
+export interface ConnectionCheck {
+  ok: boolean;
+  detail?: string;
+}
+
+/** An open connection to a source system. */
+export interface SourceSession<T = unknown> {
+  read(ctx: ReadContext): AsyncIterable<SourceBatch<T>>;
+  check?(): Promise<ConnectionCheck>;
+  close(): Promise<void>;
+}
+
+/** A record on its way to a sink. */
+export interface SinkRecord<T = unknown> {
+  data: T;
+  /** Derived from the integration's idempotency key; sinks use it to make writes idempotent. */
+  idempotencyKey: string | undefined;
+  sourceKey: string | undefined;
+}
+
+/** An open connection to a destination system. */
+export interface SinkSession<T = unknown> {
+  /** Writes a batch. Throwing fails the batch; the runtime then isolates the bad record. */
+  write(records: SinkRecord<T>[], ctx: ConnectorContext): Promise<void>;
+  check?(): Promise<ConnectionCheck>;
+  close(): Promise<void>;
+}
+
+/** The declaration passed to {@link defineConnector}. */
+export interface ConnectorSpec<TSchema extends z.ZodType, TSession> {
+  /** Unique kind, e.g. `http`, `sftp`, `simulated-orders`. */
+  kind: string;
+  title: string;
+  description: string;
+  direction: TSession extends SourceSession ? 'source' : 'sink';
+  /** The config schema. Flag fields with `.meta({ secret: true })` / `{ advanced: true }` and give examples. */
+  config: TSchema;
+  capabilities: ConnectorCapabilities;
+  /** Opens a session. Resolve secrets here or per call, never earlier. */
+  connect(config: z.output<TSchema>, ctx: ConnectorContext): Promise<TSession>;
+}
+
+/** A connector with its config, as placed in an integration's `source` or `sink`. */
+export interface ConnectorUse<TSession = SourceSession | SinkSession> {
+  readonly connector: ConnectorSpec<z.ZodType, TSession>;
+  /** The config as written; validated when the integration is loaded. */
+  readonly rawConfig: unknown;
+}
+
+/** A connector definition: call it with a config to place it in an integration. */
+export type Connector<TSchema extends z.ZodType, TSession> = ((
+  config: z.input<TSchema>,
+) => ConnectorUse<TSession>) & { readonly spec: ConnectorSpec<TSchema, TSession> };
+
+/**
+ * Declares a connector, spec first.
+ *
+ * @example
+ * ```ts
+ * const ticks = defineConnector({
+ *   kind: 'ticks', title: 'Ticks', description: 'Counts upwards', direction: 'source',
+ *   config: z.object({ count: z.number().int().positive().default(10) }),
+ *   capabilities: { ack: 'none', checkpoint: 'cursor', replay: 'checkpoint', idempotentWrites: false, connectionTest: false },
+ *   async connect(config) {
+ *     return {
+ *       async *read(ctx) {
+ *         const start = Number(ctx.checkpoint?.value ?? 0);
+ *         const items = Array.from({ length: config.count }, (_, i) => ({ key: String(start + i), data: start + i }));
+ *         yield { items, checkpoint: { kind: 'cursor', value: start + config.count } };
+ *       },
+ *       async close() {},
+ *     };
+ *   },
+ * });
+ * // in an integration: source: ticks({ count: 5 })
+ * ```
+ */
+export function defineConnector<
+  TSchema extends z.ZodType,
+  TSession extends SourceSession | SinkSession,
+>(spec: ConnectorSpec<TSchema, TSession>): Connector<TSchema, TSession> {
+  const use = (config: z.input<TSchema>): ConnectorUse<TSession> => ({
+    connector: spec as unknown as ConnectorSpec<z.ZodType, TSession>,
+    rawConfig: config,
+  });
+  return Object.assign(use, { spec });
+}
+
+/**
+ * Is this value a connector placed with its config?
+ *
+ * @example
+ * ```ts
+ * isConnectorUse(simulatedOrders({})); // true
+ * ```
+ */
+export function isConnectorUse(value: unknown): value is ConnectorUse {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'connector' in value &&
+    typeof (value as ConnectorUse).connector?.connect === 'function'
+  );
+}
+
+/** The machine-readable description of a connector: what docs, check and forms are generated from. */
+export interface ConnectorDescription {
+  kind: string;
+  title: string;
+  description: string;
+  direction: 'source' | 'sink';
+  capabilities: ConnectorCapabilities;
+  /** JSON Schema of the config, with `secret`/`advanced`/`examples` carried over from the zod metadata. */
+  configSchema: Record<string, unknown>;
+  /** Dotted paths of fields flagged secret. */
+  secretFields: string[];
+}
+
+/**
+ * Describes a connector for docs, `patchbay check` and console forms.
+ *
+ * @example
+ * ```ts
+ * console.log(JSON.stringify(describeConnector(ticks.spec).configSchema, null, 2));
+ * ```
+ */
+export function describeConnector(spec: ConnectorSpec<z.ZodType, unknown>): ConnectorDescription {
+  const configSchema = z.toJSONSchema(spec.config, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
+  return {
+    kind: spec.kind,
+    title: spec.title,
+    description: spec.description,
+    direction: spec.direction,
+    capabilities: spec.capabilities,
+    configSchema,
+    secretFields: findSecretFields(configSchema),
+  };
+}
+
+function findSecretFields(
+  schema: Record<string, unknown>,
+  path = '',
+  out = new Set<string>(),
+): string[] {
+  if (schema['secret'] === true && path) out.add(path);
+  const props = schema['properties'];
+  if (props && typeof props === 'object') {
+    for (const [key, sub] of Object.entries(props as Record<string, Record<string, unknown>>)) {
+      findSecretFields(sub, path ? `${path}.${key}` : key, out);
+    }
+  }
+  // Arrays (`list[].field`) and unions / nullables (`anyOf` etc., same path).
+  const items = schema['items'];
+  if (items && typeof items === 'object' && !Array.isArray(items)) {
+    findSecretFields(items as Record<string, unknown>, `${path}[]`, out);
+  }
+  for (const key of ['anyOf', 'oneOf', 'allOf']) {
+    const branches = schema[key];
+    if (Array.isArray(branches)) {
+      for (const b of branches as Record<string, unknown>[]) findSecretFields(b, path, out);
+    }
+  }
+  return [...out];
+}
