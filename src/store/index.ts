@@ -1,0 +1,17 @@
+/**
+ * The durable store (`patchbay/store`): the contract every store implements,
+ * and the embedded SQLite store that is the default.
+ *
+ * @example
+ * ```ts
+ * import { openSqliteStore, type Store } from 'patchbay/store';
+ * const store: Store = await openSqliteStore({ path: '.patchbay/state.db' });
+ * ```
+ */
+export type * from './types.js';
+export {
+  openSqliteStore,
+  type GroupCommitStats,
+  type SqliteStore,
+  type SqliteStoreOptions,
+} from './sqlite/index.js';

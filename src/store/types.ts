@@ -1,0 +1,453 @@
+/**
+ * The durable store contract: everything that must survive a crash.
+ *
+ * Every method is async so the same contract fits the embedded SQLite store
+ * and a PostgreSQL store. Methods documented as *durable* resolve only after
+ * the write has reached stable storage (fsync'd); the runtime acknowledges
+ * input to a peer only after such a method has resolved.
+ */
+import type { SerializedError } from '../core/errors.js';
+import type { JsonValue } from '../core/json-safe.js';
+
+/** Milliseconds since the Unix epoch. */
+export type EpochMs = number;
+
+// ───────────────────────── inbox ─────────────────────────
+
+/** Status of an inbox item. */
+export type InboxStatus = 'pending' | 'processing' | 'done' | 'failed' | 'dead';
+
+/** A raw received item, as written before anything is acknowledged. */
+export interface InboxAppend {
+  integrationId: string;
+  /** Provider event id; a second append with the same id is a duplicate. */
+  eventId?: string | undefined;
+  /** Entity the event is about, for per-entity ordering. */
+  entityKey?: string | undefined;
+  /** The event's own time (not arrival time), for ordering. */
+  occurredAt?: EpochMs | undefined;
+  receivedAt: EpochMs;
+  /** Headers with secrets already removed. */
+  headers?: Record<string, string> | undefined;
+  body: Buffer;
+  /** Free-form facts (verified scheme, source file, offset...). */
+  meta?: Record<string, JsonValue> | undefined;
+}
+
+/** An inbox item as stored. */
+export interface InboxItem extends Required<
+  Omit<InboxAppend, 'eventId' | 'entityKey' | 'occurredAt'>
+> {
+  id: string;
+  eventId: string | null;
+  entityKey: string | null;
+  occurredAt: EpochMs | null;
+  status: InboxStatus;
+  attempts: number;
+  nextAttemptAt: EpochMs | null;
+  lastError: SerializedError | null;
+}
+
+/** Result of {@link InboxRepo.append}. */
+export interface InboxAppendResult {
+  id: string;
+  /** True when an item with the same (integrationId, eventId) already existed. */
+  duplicate: boolean;
+}
+
+/** Raw received items with a status. */
+export interface InboxRepo {
+  /** Durable. Dedupes on (integrationId, eventId) when an eventId is given. */
+  append(item: InboxAppend): Promise<InboxAppendResult>;
+  /**
+   * Claims up to `limit` pending items (or failed items whose next attempt is
+   * due) for `leaseMs`; items whose lease expired are claimable again.
+   */
+  claim(
+    integrationId: string,
+    opts: { limit: number; leaseMs: number; owner: string; now?: EpochMs },
+  ): Promise<InboxItem[]>;
+  /** Durable. */
+  complete(id: string): Promise<void>;
+  /** Durable. Schedules another attempt at `nextAttemptAt`, or marks dead when null. */
+  fail(id: string, error: SerializedError, nextAttemptAt: EpochMs | null): Promise<void>;
+  get(id: string): Promise<InboxItem | undefined>;
+  count(integrationId: string, status?: InboxStatus): Promise<number>;
+}
+
+// ───────────────────────── outbox ─────────────────────────
+
+/** Status of an outbox delivery. */
+export type OutboxStatus = 'pending' | 'delivering' | 'delivered' | 'dead';
+
+/** A pending outbound delivery. */
+export interface OutboxEnqueue {
+  integrationId: string;
+  /** Where it goes: a connector or sink name plus target, e.g. `smtp:ops@example.com`. */
+  destination: string;
+  payload: JsonValue;
+  /** Deduplicates enqueues: the same key for the same integration is enqueued once. */
+  idempotencyKey?: string | undefined;
+  notBefore?: EpochMs | undefined;
+}
+
+/** An outbox row. */
+export interface OutboxItem {
+  id: string;
+  integrationId: string;
+  destination: string;
+  payload: JsonValue;
+  idempotencyKey: string | null;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: EpochMs;
+  createdAt: EpochMs;
+  lastError: SerializedError | null;
+}
+
+/** Pending outbound deliveries with attempts and next-attempt time. */
+export interface OutboxRepo {
+  /** Durable. Returns the existing row's id when the idempotency key was seen. */
+  enqueue(item: OutboxEnqueue): Promise<{ id: string; duplicate: boolean }>;
+  /** Claims due items (nextAttemptAt <= now) for `leaseMs`. */
+  claimDue(opts: {
+    limit: number;
+    leaseMs: number;
+    owner: string;
+    now?: EpochMs;
+    integrationId?: string;
+  }): Promise<OutboxItem[]>;
+  /** Durable. */
+  markDelivered(id: string): Promise<void>;
+  /** Durable. Reschedules at `nextAttemptAt`, or marks dead when null. */
+  markFailed(id: string, error: SerializedError, nextAttemptAt: EpochMs | null): Promise<void>;
+  count(integrationId: string, status?: OutboxStatus): Promise<number>;
+}
+
+// ───────────────────────── idempotency ─────────────────────────
+
+/** Result of claiming an idempotency key. */
+export type IdempotencyClaim =
+  | { status: 'claimed' }
+  | { status: 'in_flight'; owner: string; leaseUntil: EpochMs }
+  | { status: 'done'; outcome: JsonValue; fingerprint: string | null }
+  | { status: 'mismatch'; fingerprint: string | null };
+
+/** "Did I already do this?" records. */
+export interface IdempotencyRepo {
+  /**
+   * Durable. Claims `key` in `scope` for `leaseMs`. An expired lease can be
+   * claimed again. When `fingerprint` (a hash of the request parameters) is
+   * given and differs from the stored one, answers `mismatch`.
+   */
+  claim(
+    scope: string,
+    key: string,
+    opts: { owner: string; leaseMs: number; fingerprint?: string; now?: EpochMs },
+  ): Promise<IdempotencyClaim>;
+  /** Durable. Records the outcome; kept until `expiresAt`. */
+  complete(scope: string, key: string, outcome: JsonValue, expiresAt: EpochMs): Promise<void>;
+  /** Releases a claim without an outcome (the call failed and may be retried). */
+  release(scope: string, key: string, owner: string): Promise<void>;
+  /** Deletes records whose expiry has passed; returns how many. */
+  purgeExpired(now?: EpochMs): Promise<number>;
+}
+
+// ───────────────────────── checkpoints ─────────────────────────
+
+/** What a checkpoint's value means. */
+export type CheckpointKind = 'cursor' | 'watermark' | 'offset' | 'lsn' | 'file-marker';
+
+/** A saved position in a source. */
+export interface Checkpoint {
+  kind: CheckpointKind;
+  value: JsonValue;
+  updatedAt: EpochMs;
+}
+
+/** Cursor, watermark, offset, LSN and file-marker positions. */
+export interface CheckpointRepo {
+  get(integrationId: string, stream?: string): Promise<Checkpoint | undefined>;
+  /** Durable. */
+  set(
+    integrationId: string,
+    stream: string,
+    checkpoint: Omit<Checkpoint, 'updatedAt'> & { updatedAt?: EpochMs },
+  ): Promise<void>;
+  list(integrationId: string): Promise<Array<Checkpoint & { stream: string }>>;
+}
+
+// ───────────────────────── dead letters ─────────────────────────
+
+/** A dead letter: input that exhausted its retries or failed permanently. */
+export interface DeadLetterAdd {
+  integrationId: string;
+  /** Pipeline stage that failed: `source`, `step:<name>`, `sink`, ... */
+  stage: string;
+  /** The raw input, as received (already stripped of secrets). */
+  raw: JsonValue;
+  /** Stable key of the item (idempotency key or source id), for de-duplication of letters. */
+  itemKey?: string | undefined;
+  error: SerializedError;
+  attempts: number;
+  firstSeenAt: EpochMs;
+  lastSeenAt: EpochMs;
+}
+
+/** A stored dead letter. */
+export interface DeadLetter extends DeadLetterAdd {
+  id: string;
+  itemKey: string | undefined;
+  /** How often an operator retried it. */
+  retries: number;
+}
+
+/** Dead letters with the raw input and why they failed. */
+export interface DeadLetterRepo {
+  /** Durable. A letter with the same (integrationId, itemKey) is updated, not duplicated. */
+  add(letter: DeadLetterAdd): Promise<{ id: string }>;
+  list(integrationId: string, opts?: { limit?: number; afterId?: string }): Promise<DeadLetter[]>;
+  get(id: string): Promise<DeadLetter | undefined>;
+  count(integrationId?: string): Promise<number>;
+  /** Durable. Removes letters (after a successful retry, or a drop); returns how many. */
+  remove(ids: readonly string[]): Promise<number>;
+  /** Durable. Counts an operator retry on a letter that failed again. */
+  markRetried(id: string, error: SerializedError, at: EpochMs): Promise<void>;
+}
+
+// ───────────────────────── rejects ─────────────────────────
+
+/** A record that failed mapping or validation: why, where, and its raw input. */
+export interface RejectAdd {
+  integrationId: string;
+  /** Name of the mapping document (or validator) that rejected it. */
+  mapping: string;
+  /** Stable key of the source item; a second reject with the same key replaces the first. */
+  recordKey?: string | undefined;
+  /** Output (or input) field that failed, e.g. `phone_numbers[0].value`; `''` for the whole record. */
+  fieldPath: string;
+  /** The rule that failed: a transform name, `required`, `schema:<keyword>`, `drift`... */
+  rule: string;
+  /** Human-readable reason. */
+  message: string;
+  /** The offending value, already masked when the field is sensitive. */
+  value: JsonValue;
+  /** The raw input record, with sensitive fields masked. */
+  raw: JsonValue;
+  at: EpochMs;
+}
+
+/** A stored reject. */
+export interface Reject extends RejectAdd {
+  id: string;
+  recordKey: string | undefined;
+  /** How often an operator re-drove it and it failed again. */
+  retries: number;
+  lastRetriedAt: EpochMs | null;
+}
+
+/** What failed on a re-drive of a reject. */
+export interface RejectFailure {
+  fieldPath: string;
+  rule: string;
+  message: string;
+  value: JsonValue;
+}
+
+/** The reject ledger: records that failed mapping or validation while the batch went on. */
+export interface RejectRepo {
+  /** Durable. A reject with the same (integrationId, recordKey) is replaced in place (same id). */
+  add(reject: RejectAdd): Promise<{ id: string }>;
+  /** Oldest first; page with `afterId`. Default limit 100. */
+  list(integrationId: string, opts?: { limit?: number; afterId?: string }): Promise<Reject[]>;
+  get(id: string): Promise<Reject | undefined>;
+  count(integrationId?: string): Promise<number>;
+  /** Durable. Removes rejects (after a successful re-drive, or a drop); returns how many. */
+  remove(ids: readonly string[]): Promise<number>;
+  /** Durable. Counts a re-drive that failed again and records the latest failure. */
+  markRetried(id: string, failure: RejectFailure, at: EpochMs): Promise<void>;
+}
+
+// ───────────────────────── audit ─────────────────────────
+
+/** One machine-to-machine call. Credentials never appear. */
+export interface AuditEntry {
+  at: EpochMs;
+  integrationId: string;
+  /** The service identity used, e.g. `oauth2:gps-client`, never a secret value. */
+  identity: string;
+  target: string;
+  action: string;
+  outcome: 'success' | 'failure';
+  errorKind?: string | undefined;
+  latencyMs: number;
+  attempt: number;
+  idempotencyKey?: string | undefined;
+}
+
+/** Append-only audit log. */
+export interface AuditRepo {
+  append(entry: AuditEntry): Promise<void>;
+  list(opts?: {
+    integrationId?: string;
+    since?: EpochMs;
+    limit?: number;
+  }): Promise<Array<AuditEntry & { id: string }>>;
+}
+
+// ───────────────────────── runs ─────────────────────────
+
+/** Status of a run. */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'partial' | 'cancelled';
+
+/** Counters a run reports at its end. */
+export interface RunCounts {
+  read: number;
+  written: number;
+  skipped: number;
+  deadLettered: number;
+  errorsByKind: Record<string, number>;
+}
+
+/** One execution of an integration. */
+export interface RunRecord {
+  id: string;
+  integrationId: string;
+  trigger: string;
+  mode: 'live' | 'replay' | 'retry';
+  status: RunStatus;
+  startedAt: EpochMs;
+  finishedAt: EpochMs | null;
+  counts: RunCounts;
+  error: SerializedError | null;
+}
+
+/** Run history. */
+export interface RunRepo {
+  start(run: {
+    integrationId: string;
+    trigger: string;
+    mode: RunRecord['mode'];
+    startedAt?: EpochMs;
+  }): Promise<{ id: string }>;
+  finish(
+    id: string,
+    result: {
+      status: Exclude<RunStatus, 'running'>;
+      counts: RunCounts;
+      error?: SerializedError | null;
+      finishedAt?: EpochMs;
+    },
+  ): Promise<void>;
+  list(integrationId: string, opts?: { limit?: number }): Promise<RunRecord[]>;
+  /**
+   * Newest run, and newest successful live run, of an integration. `partial`
+   * counts as successful (data flowed); replays and retries do not (they bring
+   * no new data, so they must not make an integration look fresh).
+   */
+  latest(integrationId: string): Promise<{ last?: RunRecord; lastSuccess?: RunRecord }>;
+  /**
+   * Runs still marked running that started before `before` (of one
+   * integration, or of all) are leftovers of a crashed process: they become
+   * `cancelled` with code `RUN_ABANDONED`.
+   */
+  abandonRunning(before: EpochMs, integrationId?: string): Promise<number>;
+}
+
+// ───────────────────────── crosswalk ─────────────────────────
+
+/** Maps an id in one system to the id in another. */
+export interface CrosswalkRepo {
+  put(namespace: string, sourceId: string, targetId: string): Promise<void>;
+  lookup(namespace: string, sourceId: string): Promise<string | undefined>;
+  reverse(namespace: string, targetId: string): Promise<string[]>;
+  /** Batch lookup; ids without a mapping are absent from the result. */
+  lookupMany(namespace: string, sourceIds: readonly string[]): Promise<Map<string, string>>;
+}
+
+// ───────────────────────── key-value cache ─────────────────────────
+
+/** A cached value with its write time. */
+export interface CacheEntry {
+  value: JsonValue;
+  storedAt: EpochMs;
+  expiresAt: EpochMs | null;
+}
+
+/** ETags, last-known-good values and the like. */
+export interface CacheRepo {
+  get(namespace: string, key: string, now?: EpochMs): Promise<CacheEntry | undefined>;
+  set(
+    namespace: string,
+    key: string,
+    value: JsonValue,
+    opts?: { ttlMs?: number; now?: EpochMs },
+  ): Promise<void>;
+  delete(namespace: string, key: string): Promise<void>;
+}
+
+// ───────────────────────── policy state and leases ─────────────────────────
+
+/** A versioned state document (breaker, limiter). */
+export interface VersionedState {
+  value: JsonValue;
+  version: number;
+  updatedAt: EpochMs;
+}
+
+/** Shared state for stateful policies, updated by compare-and-set. */
+export interface PolicyStateRepo {
+  get(key: string): Promise<VersionedState | undefined>;
+  /**
+   * Writes `value` if the stored version is `expectedVersion` (0 = absent).
+   * Returns the new version, or `undefined` when someone else won.
+   */
+  compareAndSet(
+    key: string,
+    expectedVersion: number,
+    value: JsonValue,
+  ): Promise<number | undefined>;
+  list(prefix?: string): Promise<Array<VersionedState & { key: string }>>;
+}
+
+/** Named leases: one holder at a time across every process sharing the store. */
+export interface LeaseRepo {
+  /** Acquires or renews (when `owner` already holds it) the lease. */
+  acquire(name: string, owner: string, ttlMs: number, now?: EpochMs): Promise<boolean>;
+  release(name: string, owner: string): Promise<void>;
+  holder(name: string, now?: EpochMs): Promise<{ owner: string; until: EpochMs } | undefined>;
+}
+
+// ───────────────────────── the store ─────────────────────────
+
+/**
+ * Everything Patchbay keeps. Obtain one with `openSqliteStore()` (embedded
+ * default) or, later, the PostgreSQL store.
+ *
+ * @example
+ * ```ts
+ * import { openSqliteStore } from 'patchbay/store/sqlite';
+ * const store = await openSqliteStore({ path: '.patchbay/state.db' });
+ * await store.checkpoints.set('gps-positions', 'default', { kind: 'cursor', value: 'abc' });
+ * await store.close();
+ * ```
+ */
+export interface Store {
+  readonly kind: string;
+  readonly inbox: InboxRepo;
+  readonly outbox: OutboxRepo;
+  readonly idempotency: IdempotencyRepo;
+  readonly checkpoints: CheckpointRepo;
+  readonly deadLetters: DeadLetterRepo;
+  readonly rejects: RejectRepo;
+  readonly audit: AuditRepo;
+  readonly runs: RunRepo;
+  readonly crosswalk: CrosswalkRepo;
+  readonly cache: CacheRepo;
+  readonly policyState: PolicyStateRepo;
+  readonly leases: LeaseRepo;
+  /** Cheap liveness probe used by `/readyz`. Rejects when the store cannot take writes. */
+  ping(): Promise<void>;
+  /** Flushes pending durable writes and closes. Idempotent. */
+  close(): Promise<void>;
+}
