@@ -1,0 +1,213 @@
+/**
+ * One run of an integration: open the source and sink, read batches, move
+ * them through the pipeline with up to `concurrency` batches in flight, save
+ * checkpoints in read order once each batch is acknowledged, record the run.
+ */
+import type { ReadContext, ReplayRange, SourceBatch, SourceSession } from '../core/connector.js';
+import { classify } from '../core/classify.js';
+import type { PatchbayError } from '../core/errors.js';
+import type { RunRecord, RunStatus } from '../store/types.js';
+import { CheckpointTracker } from './checkpoint-tracker.js';
+import {
+  emptyCounts,
+  processBatch,
+  TransientBatchFailure,
+  type BatchDeps,
+  type ItemCounts,
+} from './process-batch.js';
+import type { PreparedIntegration } from './prepare.js';
+import { connectorContext, type RuntimeServices } from './services.js';
+import { openSink, type OpenSink } from './sink.js';
+
+/** How a run is started. */
+export interface RunOptions {
+  /** What started it, for run history: `schedule`, `manual`, `replay`, `startup`... */
+  trigger: string;
+  mode?: 'live' | 'replay';
+  /** Replay window; required in replay mode. */
+  range?: ReplayRange | undefined;
+  /** Read and map but write nothing and save nothing. */
+  dryRun?: boolean;
+  /** Aborting it stops reading; batches already read still finish. */
+  signal?: AbortSignal;
+  /** Aborting it cancels everything, including writes of batches already read (the drain deadline). */
+  hardSignal?: AbortSignal;
+  /** Called after every batch, for progress bars. */
+  onProgress?: (counts: Readonly<ItemCounts>) => void;
+}
+
+/** The outcome of a run. */
+export interface RunResult {
+  runId: string;
+  status: Exclude<RunStatus, 'running'>;
+  counts: ItemCounts;
+  error: PatchbayError | undefined;
+  /** Set when the run stopped at its item or time budget. */
+  budgetReached: 'items' | 'time' | undefined;
+}
+
+/**
+ * Executes one run and records it in the store's run history.
+ *
+ * @example
+ * ```ts
+ * const result = await executeRun(services, prepared, { trigger: 'manual' });
+ * console.log(result.status, result.counts.written);
+ * ```
+ */
+export async function executeRun(
+  services: RuntimeServices,
+  prepared: PreparedIntegration,
+  options: RunOptions,
+): Promise<RunResult> {
+  const mode = options.mode ?? 'live';
+  const dryRun = options.dryRun ?? false;
+  const started = services.now();
+  const { id: runId } = await services.store.runs.start({
+    integrationId: prepared.id,
+    trigger: options.trigger,
+    mode: mode === 'replay' ? 'replay' : 'live',
+    startedAt: started,
+  });
+  const stopReading = new AbortController();
+  const onOuterAbort = () => stopReading.abort(options.signal?.reason);
+  if (options.signal?.aborted) stopReading.abort(options.signal.reason);
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+
+  const counts = emptyCounts();
+  let failure: PatchbayError | undefined;
+  let budgetReached: RunResult['budgetReached'];
+  let source: SourceSession | undefined;
+  let sink: OpenSink | undefined;
+  const ctx = connectorContext(
+    services,
+    prepared.id,
+    prepared.source.spec.kind,
+    stopReading.signal,
+  );
+  // Writes keep their own signal: a shutdown stops reading, not the writes of batches already read.
+  const sinkKind =
+    prepared.sink.kind === 'function' ? prepared.sink.sink.name : prepared.sink.connector.spec.kind;
+  const drainCtx = connectorContext(
+    services,
+    prepared.id,
+    sinkKind,
+    options.hardSignal ?? new AbortController().signal,
+  );
+
+  try {
+    source = await prepared.source.spec.connect(prepared.source.config, ctx);
+    sink = await openSink(prepared, drainCtx);
+    const checkpoint =
+      mode === 'live' ? await services.store.checkpoints.get(prepared.id, 'default') : undefined;
+    const saveCheckpoints = mode === 'live' && !dryRun;
+    const tracker = new CheckpointTracker(async (cp) => {
+      if (!saveCheckpoints) return;
+      await services.store.checkpoints.set(prepared.id, cp.stream ?? 'default', {
+        kind: cp.kind,
+        value: cp.value,
+      });
+    });
+    const deadline = started + prepared.maxRunMs;
+    const readCtx: ReadContext = {
+      ...ctx,
+      checkpoint,
+      mode,
+      range: options.range,
+      budget: { maxItems: prepared.maxItems, deadline },
+    };
+    const deps: BatchDeps = {
+      services,
+      prepared,
+      guard: services.guardFor(prepared.id),
+      writeSink: sink.write,
+      sinkName: sink.name,
+      ctx: drainCtx,
+      mode,
+      dryRun,
+      counts,
+    };
+
+    const inFlight = new Set<Promise<void>>();
+    const handle = async (batch: SourceBatch, ticket: number) => {
+      try {
+        await processBatch(deps, batch);
+        if (!dryRun) await batch.ack?.();
+        await tracker.complete(ticket);
+        options.onProgress?.(counts);
+      } catch (err) {
+        failure ??= err instanceof TransientBatchFailure ? err.error : classify(err);
+        stopReading.abort(failure);
+      }
+    };
+
+    const iterator = source.read(readCtx)[Symbol.asyncIterator]();
+    try {
+      while (!stopReading.signal.aborted) {
+        const next = await iterator.next();
+        if (next.done) break;
+        const ticket = tracker.open(next.value.checkpoint);
+        const task = handle(next.value, ticket);
+        inFlight.add(task);
+        void task.finally(() => inFlight.delete(task));
+        // Backpressure: reading waits while `concurrency` batches are in flight.
+        while (inFlight.size >= prepared.concurrency) await Promise.race(inFlight);
+        if (counts.read >= prepared.maxItems) budgetReached = 'items';
+        else if (services.now() >= deadline) budgetReached = 'time';
+        if (budgetReached) break;
+      }
+    } catch (err) {
+      failure ??= classify(err);
+    } finally {
+      await Promise.allSettled([...inFlight]);
+      await iterator.return?.().catch(() => undefined);
+    }
+    await tracker.settled();
+  } catch (err) {
+    failure ??= classify(err);
+  } finally {
+    options.signal?.removeEventListener('abort', onOuterAbort);
+    await source
+      ?.close()
+      .catch((err) =>
+        services.logger.warn({ err, integration: prepared.id }, 'source close failed'),
+      );
+    await sink
+      ?.close()
+      .catch((err) => services.logger.warn({ err, integration: prepared.id }, 'sink close failed'));
+  }
+
+  if (failure?.kind === 'cancelled' && options.signal?.aborted) failure = undefined;
+  if (failure) counts.errorsByKind[failure.kind] = (counts.errorsByKind[failure.kind] ?? 0) + 1;
+  const status: RunResult['status'] = failure
+    ? 'failed'
+    : options.signal?.aborted
+      ? 'cancelled'
+      : budgetReached || counts.deadLettered > 0
+        ? 'partial'
+        : 'succeeded';
+  await services.store.runs.finish(runId, {
+    status,
+    counts,
+    error: failure ? failure.toJSON() : null,
+    finishedAt: services.now(),
+  });
+  const level = status === 'failed' ? 'error' : status === 'partial' ? 'warn' : 'info';
+  services.logger[level](
+    {
+      integration: prepared.id,
+      runId,
+      mode,
+      status,
+      ...counts,
+      budgetReached,
+      errorKind: failure?.kind,
+      errorCode: failure?.code,
+    },
+    'run finished',
+  );
+  return { runId, status, counts, error: failure, budgetReached };
+}
+
+/** The shape `patchbay status` shows for a run. */
+export type RunSummary = Pick<RunRecord, 'id' | 'status' | 'startedAt' | 'finishedAt' | 'counts'>;

@@ -1,0 +1,21 @@
+/**
+ * `patchbay/runtime`: load a project, validate it, run its integrations on
+ * schedules and streams, replay, retry dead letters, report status.
+ */
+export { createRuntime, Runtime, type RuntimeOptions } from './runtime.js';
+export { defineProject, loadProject, type Project, type ProjectOptions } from './project.js';
+export { executeRun, type RunOptions, type RunResult } from './execute-run.js';
+export { prepareAll, prepareIntegration, type PreparedIntegration } from './prepare.js';
+export { retryDeadLetters, type DeadLetterRetryResult } from './dead-letter-retry.js';
+export { statusReport, integrationStatus, type IntegrationStatus } from './status.js';
+export { Scheduler, nextDue, type FireReason, type SchedulerHooks } from './scheduler.js';
+export { insideQuietWindow } from './quiet-window.js';
+export { CheckpointTracker } from './checkpoint-tracker.js';
+export { idempotencyKeyFunction } from './idempotency-key.js';
+export type { ItemCounts } from './process-batch.js';
+export {
+  connectorContext,
+  singleAttempt,
+  type RuntimeMetrics,
+  type RuntimeServices,
+} from './services.js';

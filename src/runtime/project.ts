@@ -1,0 +1,219 @@
+/**
+ * A Patchbay project: a config module (`patchbay.config.ts`) or a folder of
+ * integration modules. Loading validates everything before anything starts.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { configFailure, configIssues } from '../core/config-issues.js';
+import { PatchbayError } from '../core/errors.js';
+import { isIntegration, type Integration } from '../core/integration.js';
+import { alertsSchema, type AlertsOptions } from '../operations/alerts/config.js';
+
+const CONFIG_NAMES = [
+  'patchbay.config.ts',
+  'patchbay.config.mts',
+  'patchbay.config.js',
+  'patchbay.config.mjs',
+];
+const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
+
+/** The options of {@link defineProject}. */
+export interface ProjectOptions {
+  /** A name for logs and the registry. Default: the folder name. */
+  name?: string;
+  /** The integrations; or leave out and put modules in `integrationsDir`. */
+  integrations?: Integration[];
+  /** Folder (relative to the project) whose modules default-export integrations. Default `integrations`. */
+  integrationsDir?: string;
+  /** Embedded store file, relative to the project. Default `.patchbay/state.db`. */
+  store?: { path?: string };
+  /** Admin HTTP server (`/metrics`, `/healthz`, `/readyz`, `/api`). Default 127.0.0.1:9464; `false` disables it. */
+  admin?: { host?: string; port?: number } | false;
+  /** pino level. Default `info`. */
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Seconds to let in-flight work finish on shutdown. Default 30. */
+  shutdownGraceSeconds?: number;
+  /** Alert sinks, route, escalation and rules (see `AlertsOptions` in `patchbay/operations`). Default: no alerts. */
+  alerts?: AlertsOptions;
+}
+
+/** A loaded project with absolute paths. */
+export interface Project {
+  name: string;
+  root: string;
+  integrations: Integration[];
+  storePath: string;
+  admin: { host: string; port: number } | false;
+  logLevel: NonNullable<ProjectOptions['logLevel']>;
+  shutdownGraceSeconds: number;
+  alerts: AlertsOptions | undefined;
+}
+
+const projectSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    integrations: z.array(z.unknown()).optional(),
+    integrationsDir: z.string().min(1).optional(),
+    store: z
+      .object({ path: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+    admin: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            host: z.string().min(1).optional(),
+            port: z.number().int().min(0).max(65535).optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    shutdownGraceSeconds: z.number().positive().optional(),
+    alerts: alertsSchema.optional(),
+  })
+  .strict();
+
+const PROJECT = Symbol.for('patchbay.project');
+
+/**
+ * Declares a project in `patchbay.config.ts`.
+ *
+ * @example
+ * ```ts
+ * export default defineProject({
+ *   name: 'acme-logistics',
+ *   integrations: [ordersToWarehouse],
+ *   store: { path: '.patchbay/state.db' },
+ *   admin: { port: 9464 },
+ * });
+ * ```
+ */
+export function defineProject(options: ProjectOptions): ProjectOptions {
+  const parsed = projectSchema.safeParse(options);
+  if (!parsed.success) throw configFailure('project', configIssues(parsed.error.issues));
+  return Object.assign({}, options, { [PROJECT]: true });
+}
+
+let tsxRegistered = false;
+async function importModule(file: string): Promise<unknown> {
+  if (/\.m?ts$/.test(file) && !tsxRegistered && !process.env['VITEST']) {
+    const { register } = await import('tsx/esm/api');
+    register();
+    tsxRegistered = true;
+  }
+  try {
+    return await import(pathToFileURL(file).href);
+  } catch (cause) {
+    const message = (cause as Error).message ?? String(cause);
+    // Node loads a .ts/.js file as CommonJS unless the nearest package.json says
+    // "type": "module"; Patchbay is ESM only, so that fails with a cryptic require() error.
+    const hint =
+      /require\(\)|ERR_REQUIRE_ESM|Cannot use import statement outside a module|in a cycle/.test(
+        message,
+      )
+        ? ` (hint: Patchbay projects are ES modules: add "type": "module" to the package.json beside ${file}, or name the file .mts)`
+        : '';
+    throw new PatchbayError('config', `cannot load ${file}: ${message}${hint}`, {
+      code: 'PROJECT_LOAD_FAILED',
+      cause,
+    });
+  }
+}
+
+function integrationsFrom(mod: unknown, file: string): Integration[] {
+  const exported = (mod as { default?: unknown }).default;
+  const list = Array.isArray(exported) ? exported : [exported];
+  const bad = list.filter((v) => !isIntegration(v));
+  if (bad.length > 0 || list.length === 0) {
+    throw new PatchbayError(
+      'config',
+      `${file}: default export must be an integration made by defineIntegration (or an array of them)`,
+      {
+        code: 'PROJECT_LOAD_FAILED',
+      },
+    );
+  }
+  return list as Integration[];
+}
+
+function findConfig(root: string): string | undefined {
+  return CONFIG_NAMES.map((n) => join(root, n)).find((f) => existsSync(f));
+}
+
+/**
+ * Loads a project from a folder (with `patchbay.config.*` or an
+ * `integrations/` folder) or from a config file path.
+ *
+ * @throws a `config` PatchbayError naming the file and what is wrong
+ * @example
+ * ```ts
+ * const project = await loadProject('examples/quickstart');
+ * ```
+ */
+export async function loadProject(path: string): Promise<Project> {
+  const target = resolve(path);
+  if (!existsSync(target)) {
+    throw new PatchbayError('config', `project not found: ${target}`, {
+      code: 'PROJECT_NOT_FOUND',
+    });
+  }
+  const isFile = statSync(target).isFile();
+  const root = isFile ? dirname(target) : target;
+  const configFile = isFile ? target : findConfig(root);
+  let options: ProjectOptions = {};
+  if (configFile) {
+    const mod = (await importModule(configFile)) as { default?: unknown };
+    const exported = mod.default;
+    if (!exported || typeof exported !== 'object' || !(PROJECT in exported)) {
+      throw new PatchbayError(
+        'config',
+        `${configFile}: default export must be defineProject({...})`,
+        {
+          code: 'PROJECT_LOAD_FAILED',
+        },
+      );
+    }
+    options = exported as ProjectOptions;
+  }
+  const integrations = [...(options.integrations ?? [])];
+  const dir = join(root, options.integrationsDir ?? 'integrations');
+  if (!options.integrations && existsSync(dir)) {
+    const files = readdirSync(dir)
+      .filter(
+        (f) =>
+          MODULE_EXTENSIONS.has(extname(f)) &&
+          !/\.(test|spec)\.[mc]?[jt]s$/.test(f) &&
+          !f.endsWith('.d.ts'),
+      )
+      .sort();
+    for (const f of files)
+      integrations.push(...integrationsFrom(await importModule(join(dir, f)), join(dir, f)));
+  }
+  if (integrations.length === 0) {
+    throw new PatchbayError(
+      'config',
+      `project ${root} defines no integrations (add patchbay.config.ts or an integrations/ folder)`,
+      {
+        code: 'PROJECT_EMPTY',
+      },
+    );
+  }
+  const admin =
+    options.admin === false
+      ? false
+      : { host: options.admin?.host ?? '127.0.0.1', port: options.admin?.port ?? 9464 };
+  return {
+    name: options.name ?? root.split(/[\\/]/).pop() ?? 'patchbay',
+    root,
+    integrations,
+    storePath: resolve(root, options.store?.path ?? '.patchbay/state.db'),
+    admin,
+    logLevel: options.logLevel ?? 'info',
+    shutdownGraceSeconds: options.shutdownGraceSeconds ?? 30,
+    alerts: options.alerts,
+  };
+}

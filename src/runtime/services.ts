@@ -1,0 +1,101 @@
+/**
+ * What a run needs from the process around it. Kept as an interface so tests
+ * (and a future multi-process runtime) can supply their own.
+ */
+import type { Logger } from 'pino';
+import type { CallGuard, ConnectorContext, ExternalCall } from '../core/connector.js';
+export type { AttemptContext, CallGuard } from '../core/connector.js';
+import type { SecretResolverChain } from '../core/secrets/resolver.js';
+import type { Store } from '../store/types.js';
+import type { ErrorKind } from '../core/errors.js';
+import { logCall, type CallRecord } from '../observability/call-log.js';
+
+function withoutUndefined(call: ExternalCall): Omit<CallRecord, 'integration' | 'connector'> {
+  return Object.fromEntries(Object.entries(call).filter(([, v]) => v !== undefined)) as Omit<
+    CallRecord,
+    'integration' | 'connector'
+  >;
+}
+
+/** The metric hooks the runtime calls. Implemented by `PatchbayMetrics`. */
+export interface RuntimeMetrics {
+  recordCall(record: {
+    integration: string;
+    outcome: 'success' | 'failure';
+    errorKind?: ErrorKind | undefined;
+    latencyMs: number;
+    stale?: boolean | undefined;
+  }): void;
+  recordItems(integration: string, stage: string, count: number): void;
+  /** Breaker gauge; fed by the policy pipeline's events. */
+  setBreakerState?(integration: string, state: 'closed' | 'half-open' | 'open'): void;
+  /** `integration.<name>.stale_served`. */
+  recordStaleServed?(integration: string): void;
+}
+
+/** Everything a run uses. */
+export interface RuntimeServices {
+  store: Store;
+  logger: Logger;
+  metrics: RuntimeMetrics;
+  secrets: SecretResolverChain;
+  /** Builds the policy pipeline of an integration (cached by the caller). */
+  guardFor(integrationId: string): CallGuard;
+  /** Milliseconds since the epoch; replaceable in tests. */
+  now(): number;
+}
+
+/**
+ * Builds the context handed to connectors, with `recordCall` writing the one
+ * log line and the metrics for each external call.
+ *
+ * @example
+ * ```ts
+ * const ctx = connectorContext(services, 'orders', 'http', signal);
+ * ctx.recordCall({ operation: 'GET', target: '/orders', outcome: 'success', latencyMs: 12, attempt: 1 });
+ * ```
+ */
+export function connectorContext(
+  services: RuntimeServices,
+  integrationId: string,
+  connector: string,
+  signal: AbortSignal,
+): ConnectorContext {
+  const logger = services.logger.child({ integration: integrationId, connector });
+  return {
+    integrationId,
+    logger,
+    store: services.store,
+    secrets: services.secrets,
+    guard: services.guardFor(integrationId),
+    signal,
+    recordCall(call: ExternalCall) {
+      services.metrics.recordCall({
+        integration: integrationId,
+        outcome: call.outcome,
+        errorKind: call.errorKind,
+        latencyMs: call.latencyMs,
+        stale: call.stale,
+      });
+      logCall(services.logger, {
+        ...withoutUndefined(call),
+        integration: integrationId,
+        connector,
+      });
+    },
+  };
+}
+
+/**
+ * A guard that makes exactly one attempt; used when no policies are configured.
+ *
+ * @example
+ * ```ts
+ * await createRuntime({ integrations, store, guardFor: () => singleAttempt });
+ * ```
+ */
+export const singleAttempt: CallGuard = {
+  execute(fn, signal) {
+    return fn({ signal: signal ?? new AbortController().signal, attempt: 1 });
+  },
+};

@@ -1,0 +1,114 @@
+/**
+ * The status of every integration, read from the store so that `patchbay
+ * status` in another process sees what the running runtime did.
+ */
+import type { JsonValue } from '../core/json-safe.js';
+import { parseSnapshot } from '../policies/breaker-state.js';
+import { resolvePolicies } from '../policies/options.js';
+import type { RunRecord, Store } from '../store/types.js';
+import type { PreparedIntegration } from './prepare.js';
+
+const ERROR_WINDOW_MS = 24 * 3_600_000;
+
+/** One integration's line in `patchbay status`. */
+export interface IntegrationStatus {
+  id: string;
+  pattern: string;
+  owner: string;
+  lastRun: Pick<
+    RunRecord,
+    'id' | 'status' | 'startedAt' | 'finishedAt' | 'trigger' | 'mode'
+  > | null;
+  lastSuccessAt: number | null;
+  /** Seconds since the last successful run finished; null before the first. */
+  freshnessSeconds: number | null;
+  /** The declared maximum age, in seconds. */
+  freshnessLimitSeconds: number | null;
+  /** True when the last success is older than the declared maximum age (or there was none). */
+  stale: boolean;
+  /** Errors by kind over the runs of the last 24 hours. */
+  errorsByKind: Record<string, number>;
+  deadLetters: number;
+  /** Circuit breaker state from the store: closed, open, half_open, isolated; `off` when the integration has no breaker. */
+  breaker: string;
+  checkpoint: JsonValue | null;
+}
+
+/**
+ * Reads the status of one integration.
+ *
+ * @example
+ * ```ts
+ * const s = await integrationStatus(store, prepared, Date.now());
+ * if (s.stale) alert(`${s.id} is stale`);
+ * ```
+ */
+export async function integrationStatus(
+  store: Store,
+  prepared: PreparedIntegration,
+  now: number,
+): Promise<IntegrationStatus> {
+  const def = prepared.definition;
+  const [latest, recent, deadLetters, breaker, checkpoint] = await Promise.all([
+    store.runs.latest(prepared.id),
+    store.runs.list(prepared.id, { limit: 200 }),
+    store.deadLetters.count(prepared.id),
+    store.policyState.get(`breaker:${prepared.id}`),
+    store.checkpoints.get(prepared.id, 'default'),
+  ]);
+  const errorsByKind: Record<string, number> = {};
+  for (const run of recent) {
+    if (run.startedAt < now - ERROR_WINDOW_MS) continue;
+    for (const [kind, n] of Object.entries(run.counts.errorsByKind))
+      errorsByKind[kind] = (errorsByKind[kind] ?? 0) + n;
+  }
+  const lastSuccessAt = latest.lastSuccess?.finishedAt ?? null;
+  const freshnessSeconds =
+    lastSuccessAt === null ? null : Math.max(0, Math.round((now - lastSuccessAt) / 1000));
+  const freshnessLimitSeconds =
+    prepared.freshnessMs === undefined ? null : prepared.freshnessMs / 1000;
+  const last = latest.last;
+  return {
+    id: prepared.id,
+    pattern: def.pattern,
+    owner: typeof def.owner === 'string' ? def.owner : def.owner.team,
+    lastRun: last
+      ? {
+          id: last.id,
+          status: last.status,
+          startedAt: last.startedAt,
+          finishedAt: last.finishedAt,
+          trigger: last.trigger,
+          mode: last.mode,
+        }
+      : null,
+    lastSuccessAt,
+    freshnessSeconds,
+    freshnessLimitSeconds,
+    stale:
+      freshnessLimitSeconds !== null &&
+      (freshnessSeconds === null || freshnessSeconds > freshnessLimitSeconds),
+    errorsByKind,
+    deadLetters,
+    breaker:
+      parseSnapshot(breaker?.value)?.state ??
+      (resolvePolicies(def.policies, prepared.id).breaker ? 'closed' : 'off'),
+    checkpoint: checkpoint?.value ?? null,
+  };
+}
+
+/**
+ * Reads the status of every integration.
+ *
+ * @example
+ * ```ts
+ * for (const s of await statusReport(store, prepared)) console.log(s.id, s.lastRun?.status);
+ * ```
+ */
+export function statusReport(
+  store: Store,
+  prepared: readonly PreparedIntegration[],
+  now = Date.now(),
+): Promise<IntegrationStatus[]> {
+  return Promise.all(prepared.map((p) => integrationStatus(store, p, now)));
+}

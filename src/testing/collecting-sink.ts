@@ -1,0 +1,35 @@
+/** A function sink that keeps what it is given: for asserting what an integration wrote. */
+import type { SinkRecord } from '../core/connector.js';
+import type { FunctionSink } from '../core/integration.js';
+
+/** A {@link FunctionSink} with the records it received. */
+export interface CollectingSink extends FunctionSink {
+  readonly records: SinkRecord[];
+}
+
+/**
+ * Builds a sink that collects records; `write` (optional) runs first and may
+ * throw or wait, to simulate a failing or slow destination.
+ *
+ * @example
+ * ```ts
+ * const sink = collectingSink();
+ * await runtime.run('orders');
+ * expect(sink.records).toHaveLength(50);
+ * ```
+ */
+export function collectingSink(
+  write?: (records: SinkRecord[]) => Promise<void> | void,
+  name = 'collecting-sink',
+): CollectingSink {
+  const records: SinkRecord[] = [];
+  return {
+    name,
+    idempotent: true,
+    records,
+    async write(batch) {
+      await write?.(batch);
+      records.push(...batch);
+    },
+  };
+}
