@@ -1,0 +1,183 @@
+/**
+ * `mappingStep`: a mapping document (plus optional validation and drift
+ * policy) as a pipeline step. A record that fails goes to the reject ledger
+ * with its field, rule and masked value, and the step drops it, so the
+ * batch goes on; only a broken store stops the run.
+ */
+import type { Step, StepContext } from '../core/integration.js';
+import type { RejectAdd } from '../store/types.js';
+import { compileMapping, type Mapper, type MapResult } from './compile.js';
+import type { LoadOptions, MappingDocument } from './document.js';
+import { DriftTracker, type DriftEvent, type DriftPolicy } from './drift.js';
+import { loadMapping } from './load.js';
+import { findMask, maskedInput, rawMasker, toReject } from './rejects.js';
+import { toValidator, type ValidateSpec, type Validator } from './validate.js';
+
+/**
+ * Set on a step context to receive rejects instead of the store (the
+ * `patchbay rejects retry` command uses it to re-drive through this same code).
+ *
+ * @example
+ * ```ts
+ * const ctx = { ...connectorContext(...), [REJECT_SINK]: (r: RejectAdd) => (captured = r) };
+ * ```
+ */
+export const REJECT_SINK: unique symbol = Symbol.for('patchbay.rejectSink');
+
+/**
+ * Options of {@link mappingStep}. Defaults: step name `map:<document name>`,
+ * no extra validation (the document's own `validate:` still applies), drift off.
+ *
+ * @example
+ * ```ts
+ * const options: MappingStepOptions = { validate: z.object({ id: z.string() }), drift: 'alert' };
+ * ```
+ */
+export interface MappingStepOptions extends LoadOptions {
+  name?: string;
+  /** JSON Schema, zod schema or function, checked on every output record. */
+  validate?: ValidateSpec;
+  /** Track the source shape and apply this policy to drift. Default: off. */
+  drift?: DriftPolicy;
+  /** Called with drift events (alerting, metrics). */
+  onDrift?: (events: DriftEvent[], ctx: StepContext) => void;
+  /**
+   * The key a reject is stored under; a later reject with the same key
+   * replaces it. Default: the source item's key. When an earlier step splits
+   * one item into several records, give a per-record key, or rejects of
+   * the same item replace each other.
+   */
+  recordKey?: (record: unknown, ctx: StepContext) => string | undefined;
+  /** Called after each reject is recorded (metrics). */
+  onReject?: (reject: RejectAdd, ctx: StepContext) => void;
+}
+
+type RejectSink = (reject: RejectAdd) => void | Promise<void>;
+
+function mapperOf(doc: string | MappingDocument | Mapper, options: LoadOptions): Mapper {
+  if (typeof doc === 'string') return compileMapping(loadMapping(doc, options));
+  if ('map' in doc && typeof doc.map === 'function') return doc;
+  return compileMapping(doc as MappingDocument);
+}
+
+/**
+ * A step that maps each record with a mapping document, compiled once when
+ * the step is built. Failed records go to `store.rejects` (durable before the
+ * step returns) and are dropped from the batch.
+ *
+ * @example
+ * ```ts
+ * import { defineIntegration } from 'patchbay';
+ * import { mappingStep } from 'patchbay/mapping';
+ * export default defineIntegration({
+ *   id: 'employees', owner: 'hr-integrations', pattern: 'sql-extract',
+ *   trigger: { type: 'schedule', every: '1h' },
+ *   source: hrDatabase, sink: warehouse,
+ *   steps: [mappingStep('mappings/employee.yaml', { drift: 'alert' })],
+ * });
+ * ```
+ */
+export function mappingStep(
+  doc: string | MappingDocument | Mapper,
+  options: MappingStepOptions = {},
+): Step {
+  const mapper = mapperOf(doc, options);
+  const mapping = mapper.name;
+  const validators: Validator[] = [];
+  if (mapper.doc.schema) validators.push(toValidator(mapper.doc.schema));
+  if (options.validate) validators.push(toValidator(options.validate));
+  const sensitiveTargets = mapper.doc.fields.filter((f) => f.sensitive).map((f) => f.target);
+  const isSensitive = (path: string) =>
+    sensitiveTargets.some(
+      (t) => path === t || path.startsWith(`${t}.`) || path.startsWith(`${t}[`),
+    );
+  const maskRaw = rawMasker(mapper.doc);
+  const masked = maskedInput(mapper.doc);
+  const trackers = new Map<string, DriftTracker>();
+
+  async function reject(
+    ctx: StepContext,
+    raw: unknown,
+    failure: {
+      fieldPath: string;
+      rule: string;
+      message: string;
+      value: unknown;
+      sensitive: boolean;
+    },
+  ): Promise<null> {
+    const entry = toReject(
+      {
+        ...failure,
+        integrationId: ctx.integrationId,
+        mapping,
+        recordKey: options.recordKey ? options.recordKey(raw, ctx) : ctx.sourceKey,
+        raw,
+        at: Date.now(),
+      },
+      maskRaw,
+    );
+    const sink = (ctx as StepContext & { [REJECT_SINK]?: RejectSink })[REJECT_SINK];
+    if (sink) await sink(entry);
+    else await ctx.store.rejects.add(entry);
+    ctx.logger.warn(
+      { mapping, itemKey: ctx.sourceKey, field: entry.fieldPath, rule: entry.rule },
+      'record rejected',
+    );
+    options.onReject?.(entry, ctx);
+    return null;
+  }
+
+  async function drift(record: unknown, ctx: StepContext): Promise<DriftEvent | undefined> {
+    let tracker = trackers.get(ctx.integrationId);
+    if (!tracker) {
+      tracker = new DriftTracker(ctx.store.cache, ctx.integrationId, mapping);
+      trackers.set(ctx.integrationId, tracker);
+    }
+    const events = await tracker.observe(record, { learn: options.drift !== 'reject' });
+    if (events.length === 0) return undefined;
+    if (options.drift === 'alert') {
+      ctx.logger.warn({ mapping, drift: events }, 'source schema drift');
+      options.onDrift?.(events, ctx);
+    }
+    return options.drift === 'reject' ? events[0] : undefined;
+  }
+
+  async function run(record: unknown, ctx: StepContext): Promise<unknown> {
+    // A re-drive scans the whole record: the fix may have dropped `sensitive`.
+    const redrive =
+      (ctx as StepContext & { [REJECT_SINK]?: RejectSink })[REJECT_SINK] !== undefined;
+    const maskedField = redrive ? findMask(record) : masked(record);
+    if (maskedField !== undefined) {
+      return reject(ctx, record, {
+        fieldPath: maskedField,
+        rule: 'masked-input',
+        message: `${maskedField} was stored masked; re-read the record from the source (patchbay replay) instead`,
+        value: null,
+        sensitive: true,
+      });
+    }
+    if (options.drift) {
+      const event = await drift(record, ctx);
+      if (event) {
+        return reject(ctx, record, {
+          fieldPath: event.field,
+          rule: `drift:${event.kind}`,
+          message: `source field ${event.field} ${event.kind}${event.to ? ` (${event.from ?? 'new'} → ${event.to})` : ''}`,
+          value: null,
+          sensitive: false,
+        });
+      }
+    }
+    const out = mapper.map(record, { crosswalk: ctx.store.crosswalk });
+    const result: MapResult = mapper.async ? await out : (out as MapResult);
+    if (!result.ok) return reject(ctx, record, result.failure);
+    for (const validate of validators) {
+      const issue = validate(result.value);
+      if (issue) return reject(ctx, record, { ...issue, sensitive: isSensitive(issue.fieldPath) });
+    }
+    return result.value;
+  }
+
+  return { name: options.name ?? `map:${mapping}`, run };
+}
