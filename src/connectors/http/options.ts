@@ -1,0 +1,121 @@
+/**
+ * Config fields every HTTP connector shares: target, headers, auth, timeout,
+ * response limits, status overrides, audit.
+ */
+import { z } from 'zod';
+import { parseDuration } from '../../core/duration.js';
+import type { ConnectorContext } from '../../core/connector.js';
+import { secretRef } from '../../core/secrets/schema.js';
+import { authSchema, createAuth, type HttpAuth } from './auth/index.js';
+import { statusOverridesSchema } from './classify-response.js';
+import type { SsrfOptions } from './ssrf.js';
+import { createHttpClient, DEFAULT_MAX_RESPONSE_BYTES, type HttpClient } from './client.js';
+
+/**
+ * Shared fields, spread into each connector's config object.
+ * @example
+ * ```ts
+ * const config = z.object({ url: z.url(), ...commonHttpFields }).strict();
+ * ```
+ */
+export const commonHttpFields = {
+  headers: z
+    .record(z.string(), z.string())
+    .default({})
+    .meta({ description: 'Extra request headers (not secret: use `auth` for credentials)' }),
+  auth: authSchema.optional(),
+  timeout: z
+    .union([z.number(), z.string()])
+    .default('30s')
+    .meta({ description: 'Per-call timeout, headers and body included', examples: ['10s'] }),
+  maxResponseBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_RESPONSE_BYTES)
+    .meta({ description: 'Larger responses fail with a parse error', advanced: true }),
+  ...statusOverridesSchema,
+  tls: z
+    .object({
+      cert: secretRef('client certificate (PEM)').optional(),
+      key: secretRef('client private key (PEM)').optional(),
+      ca: secretRef('pinned CA certificate(s) (PEM); replaces the system trust store').optional(),
+      servername: z
+        .string()
+        .optional()
+        .meta({ description: 'Expected server name (SNI)', advanced: true }),
+    })
+    .strict()
+    .optional()
+    .meta({
+      description:
+        'Mutual TLS and CA pinning; re-read before each call, so rotation needs no restart',
+    }),
+  audit: z.boolean().default(true).meta({
+    description: 'Write an audit row per call (identity, target, outcome, latency)',
+    advanced: true,
+  }),
+};
+
+/** The parsed shared fields. */
+export interface CommonHttpConfig {
+  headers: Record<string, string>;
+  auth?: z.output<typeof authSchema> | undefined;
+  timeout: number | string;
+  maxResponseBytes: number;
+  successOn: number[];
+  dropOn: number[];
+  retryOn: number[];
+  audit: boolean;
+  tls?:
+    | {
+        cert?: string | undefined;
+        key?: string | undefined;
+        ca?: string | undefined;
+        servername?: string | undefined;
+      }
+    | undefined;
+}
+
+/** A connected client with its auth and limits. */
+export interface HttpConnection {
+  client: HttpClient;
+  auth: HttpAuth;
+  timeoutMs: number;
+}
+
+/**
+ * Opens the keep-alive client and builds the auth scheme of a session.
+ *
+ * @example
+ * ```ts
+ * const { client, auth } = openConnection(config, ctx);
+ * ```
+ */
+export function openConnection(
+  config: CommonHttpConfig,
+  ctx: ConnectorContext,
+  extra: { ssrf?: SsrfOptions | undefined } = {},
+): HttpConnection {
+  const timeoutMs = parseDuration(config.timeout as never, 'timeout');
+  const tls = config.tls;
+  const reveal = async (ref: string | undefined) =>
+    ref === undefined ? undefined : (await ctx.secrets.resolve(ref)).reveal();
+  const client = createHttpClient({
+    timeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
+    ssrf: extra.ssrf,
+    ...(tls
+      ? {
+          tls: async () => ({
+            cert: await reveal(tls.cert),
+            key: await reveal(tls.key),
+            ca: await reveal(tls.ca),
+            servername: tls.servername,
+          }),
+        }
+      : {}),
+  });
+  const auth = createAuth(config.auth, { secrets: ctx.secrets, client });
+  return { client, auth, timeoutMs };
+}
