@@ -1,0 +1,132 @@
+/**
+ * The alert delivery worker: claims due alert deliveries from the outbox,
+ * hands each to its sink, and marks it delivered, or reschedules it with
+ * exponential backoff, or (after the attempt budget, or on a permanent
+ * error) marks it dead. Because the alert is in the outbox before anyone
+ * tries to send it, a sink that is down only delays it.
+ */
+import { classify } from '../../core/classify.js';
+import { backoffDelay, type BackoffParams } from '../../policies/backoff.js';
+import type { Store } from '../../store/types.js';
+import { ALERT_OUTBOX } from '../alerts/engine.js';
+import type { AlertNotification } from '../alerts/types.js';
+import type { AlertSink } from './types.js';
+
+const REFS = 'patchbay.alert-refs';
+
+/** Options of {@link AlertDeliveryWorker}. Defaults in brackets. */
+export interface AlertDeliveryOptions {
+  store: Store;
+  sinks: readonly AlertSink[];
+  /** Attempts before a delivery is dead [20: about a day with the default backoff]. */
+  maxAttempts?: number;
+  /** Backoff between attempts [5 s base, doubling, 2 h cap, ±20 % jitter]. */
+  backoff?: Partial<BackoffParams>;
+  /** Per-attempt timeout [15 s]. */
+  timeoutMs?: number;
+  /** Lease on a claimed delivery; a worker that dies frees it after this [60 s]. */
+  leaseMs?: number;
+  /** Claim size per tick [20]. */
+  batch?: number;
+  owner?: string;
+  random?: () => number;
+  /** Called for every failed attempt (log it). */
+  onError?: (err: unknown, destination: string, dead: boolean) => void;
+}
+
+/** What one {@link AlertDeliveryWorker.tick} did. */
+export interface DeliveryTick {
+  delivered: number;
+  retried: number;
+  dead: number;
+}
+
+/**
+ * Delivers queued alerts. Call `tick(now)` in tests; `start()` in the runtime.
+ *
+ * @example
+ * ```ts
+ * const worker = new AlertDeliveryWorker({ store, sinks: [ticketSink] });
+ * worker.start(5_000);
+ * // ... on shutdown
+ * await worker.stop();
+ * ```
+ */
+export class AlertDeliveryWorker {
+  readonly #o: AlertDeliveryOptions;
+  readonly #sinks: Map<string, AlertSink>;
+  readonly #backoff: BackoffParams;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<unknown> | undefined;
+
+  constructor(options: AlertDeliveryOptions) {
+    this.#o = options;
+    this.#sinks = new Map(options.sinks.map((s) => [s.name, s]));
+    this.#backoff = {
+      kind: 'exponential',
+      baseMs: 5_000,
+      maxMs: 2 * 3_600_000,
+      factor: 2,
+      jitter: 0.2,
+      ...options.backoff,
+    };
+  }
+
+  /** Delivers every due alert once; returns counts. */
+  async tick(now = Date.now()): Promise<DeliveryTick> {
+    const { store } = this.#o;
+    const result: DeliveryTick = { delivered: 0, retried: 0, dead: 0 };
+    const items = await store.outbox.claimDue({
+      limit: this.#o.batch ?? 20,
+      leaseMs: this.#o.leaseMs ?? 60_000,
+      owner: this.#o.owner ?? `alerts-${process.pid}`,
+      integrationId: ALERT_OUTBOX,
+      now,
+    });
+    for (const item of items) {
+      const name = item.destination.replace(/^alert:/, '');
+      const sink = this.#sinks.get(name);
+      try {
+        if (!sink) throw new Error(`no alert sink named "${name}" is configured`);
+        await sink.deliver(item.payload as unknown as AlertNotification, {
+          signal: AbortSignal.timeout(this.#o.timeoutMs ?? 15_000),
+          remember: (k, v) => store.cache.set(REFS, `${name}:${k}`, v),
+          recall: async (k) => {
+            const e = await store.cache.get(REFS, `${name}:${k}`);
+            return typeof e?.value === 'string' ? e.value : undefined;
+          },
+        });
+        await store.outbox.markDelivered(item.id);
+        result.delivered += 1;
+      } catch (err) {
+        const error = classify(err);
+        const dead = !error.retryable || item.attempts >= (this.#o.maxAttempts ?? 20);
+        const delay = backoffDelay(this.#backoff, item.attempts, 0, this.#o.random ?? Math.random);
+        await store.outbox.markFailed(item.id, error.toJSON(), dead ? null : now + delay);
+        if (dead) result.dead += 1;
+        else result.retried += 1;
+        this.#o.onError?.(error, item.destination, dead);
+      }
+    }
+    return result;
+  }
+
+  /** Ticks every `intervalMs` (default 5 s) until {@link AlertDeliveryWorker.stop}. */
+  start(intervalMs = 5_000): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      // One tick at a time: a slow sink must not pile up overlapping claims.
+      this.#running ??= this.tick()
+        .catch((err: unknown) => this.#o.onError?.(err, ALERT_OUTBOX, false))
+        .finally(() => (this.#running = undefined));
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops ticking and waits for the tick in progress. */
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+}

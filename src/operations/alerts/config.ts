@@ -1,0 +1,118 @@
+/**
+ * The `alerts` option of a project: sinks by name, the route every alert
+ * takes, escalation, and which built-in rules run. Validated with zod so a
+ * mistake names the field (`alerts.sinks.tickets.url: expected a URL`).
+ * Only zod and core here: the project loader imports this file.
+ */
+import { z } from 'zod';
+import { parseDuration } from '../../core/duration.js';
+import { secretRef } from '../../core/secrets/schema.js';
+
+const duration = z.union([z.number().nonnegative(), z.string()]).refine(
+  (v) => {
+    try {
+      parseDuration(v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected a duration like "30s" or "15m"' },
+);
+
+const sinkSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('servicenow'),
+      url: z.url(),
+      table: z.string().min(1).optional(),
+      assignmentGroup: z.string().optional(),
+      username: z.string().optional(),
+      password: secretRef('ticketing password').optional(),
+      token: secretRef('ticketing bearer token').optional(),
+    })
+    .strict(),
+  z.object({ type: z.literal('webhook'), url: z.url(), secret: secretRef('HMAC key') }).strict(),
+  z.object({ type: z.literal('slack'), url: secretRef('incoming-webhook URL') }).strict(),
+  z
+    .object({
+      type: z.literal('email'),
+      host: z.string().min(1),
+      port: z.number().int().min(1).max(65535).optional(),
+      secure: z.boolean().optional(),
+      requireTLS: z.boolean().optional(),
+      username: z.string().optional(),
+      password: secretRef('SMTP password').optional(),
+      from: z.string().min(3),
+      to: z.array(z.string().min(3)).min(1),
+    })
+    .strict(),
+]);
+
+/** The zod schema of the project's `alerts` option. */
+export const alertsSchema = z
+  .object({
+    sinks: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/), sinkSchema),
+    route: z.array(z.string().min(1)).min(1),
+    escalation: z
+      .object({ after: duration, to: z.array(z.string().min(1)).min(1) })
+      .strict()
+      .optional(),
+    evaluateEvery: duration.optional(),
+    rules: z
+      .object({
+        freshness: z.boolean().optional(),
+        deadLetters: z
+          .union([z.literal(false), z.object({ above: z.number().int().min(0) }).strict()])
+          .optional(),
+        breakerOpen: z.union([z.literal(false), z.object({ for: duration }).strict()]).optional(),
+        errorRate: z.object({ perMinute: z.number().positive() }).strict().optional(),
+        latency: z.object({ p99Ms: z.number().positive() }).strict().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    const names = new Set(Object.keys(v.sinks));
+    const check = (list: readonly string[], path: string) =>
+      list.forEach((n, i) => {
+        if (!names.has(n)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [path, i],
+            message: `expected one of the sinks (${[...names].join(', ')})`,
+          });
+        }
+      });
+    check(v.route, 'route');
+    if (v.escalation) {
+      v.escalation.to.forEach((n, i) => {
+        if (!names.has(n)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['escalation', 'to', i],
+            message: `expected one of the sinks (${[...names].join(', ')})`,
+          });
+        }
+      });
+    }
+  });
+
+/**
+ * The `alerts` option of `defineProject`.
+ *
+ * @example
+ * ```ts
+ * const alerts: AlertsOptions = {
+ *   sinks: {
+ *     tickets: { type: 'servicenow', url: 'https://acme.service-now.com', username: 'patchbay', password: 'env:SN_PASSWORD', assignmentGroup: 'Integrations' },
+ *     mail: { type: 'email', host: 'smtp.acme.example', from: 'patchbay@acme.example', to: ['oncall@acme.example'] },
+ *   },
+ *   route: ['tickets'],
+ *   escalation: { after: '30m', to: ['mail'] },
+ *   rules: { deadLetters: { above: 10 }, breakerOpen: { for: '10m' } },
+ * };
+ * ```
+ */
+export type AlertsOptions = z.input<typeof alertsSchema>;

@@ -1,0 +1,258 @@
+/**
+ * The built-in alert rules. Each is pure: the engine passes the time and the
+ * state the rule kept last time, so rule timing is tested with plain numbers.
+ */
+import { formatDuration } from '../../core/duration.js';
+import type { JsonValue } from '../../core/json-safe.js';
+import type { AlertRule, Observation, RuleOutcome } from './types.js';
+
+const none: RuleOutcome = { finding: undefined };
+
+function fmt(seconds: number): string {
+  return formatDuration(Math.round(seconds) * 1000);
+}
+
+/**
+ * Freshness breach: the last successful run is older than the declared
+ * `freshness.maxAge`. Warning above the limit, critical above `criticalFactor`
+ * times it (default 2); the step up sends an update, not a new alert.
+ *
+ * @example
+ * ```ts
+ * const rules = [freshnessRule()];
+ * ```
+ */
+export function freshnessRule(options: { criticalFactor?: number } = {}): AlertRule {
+  const factor = options.criticalFactor ?? 2;
+  return {
+    condition: 'freshness',
+    evaluate({ status }) {
+      const limit = status.freshnessLimitSeconds;
+      if (limit === null || !status.stale) return none;
+      const age = status.freshnessSeconds;
+      const severity = age === null || age > limit * factor ? 'critical' : 'warning';
+      return {
+        finding: {
+          severity,
+          expected: `data at most ${fmt(limit)} old`,
+          actual: age === null ? 'no successful run yet' : `last success ${fmt(age)} ago`,
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Dead-letter growth: more than `above` dead letters (default 0). Growth while
+ * open sends an update; draining them (retry or drop) resolves the alert.
+ *
+ * @example
+ * ```ts
+ * deadLetterRule({ above: 10 });
+ * ```
+ */
+export function deadLetterRule(options: { above?: number } = {}): AlertRule {
+  const above = options.above ?? 0;
+  return {
+    condition: 'dead-letters',
+    evaluate({ status }) {
+      if (status.deadLetters <= above) return none;
+      return {
+        finding: {
+          severity: 'warning',
+          expected: `at most ${above} dead letters`,
+          actual: `${status.deadLetters} dead letters`,
+          fingerprint: String(status.deadLetters),
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Breaker open too long: the circuit breaker has been open for at least
+ * `forMs` (default 5 minutes). Remembers when it was first seen open.
+ *
+ * @example
+ * ```ts
+ * breakerOpenRule({ forMs: 600_000 });
+ * ```
+ */
+export function breakerOpenRule(options: { forMs?: number } = {}): AlertRule {
+  const forMs = options.forMs ?? 300_000;
+  return {
+    condition: 'breaker-open',
+    evaluate({ status }, { now, state }) {
+      if (status.breaker !== 'open') return { finding: undefined, state: null };
+      const openSince = typeof state === 'number' ? state : now;
+      if (now - openSince < forMs) return { finding: undefined, state: openSince };
+      return {
+        state: openSince,
+        finding: {
+          severity: 'critical',
+          expected: `breaker open less than ${formatDuration(forMs)}`,
+          actual: `breaker open for ${formatDuration(now - openSince)}`,
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Error-rate threshold: more than `perMinute` errors per minute between two
+ * evaluations (from the 24 h error counts in the status).
+ *
+ * @example
+ * ```ts
+ * errorRateRule({ perMinute: 5 });
+ * ```
+ */
+export function errorRateRule(options: { perMinute: number }): AlertRule {
+  return {
+    condition: 'error-rate',
+    evaluate({ status }, { now, state }) {
+      const total = Object.values(status.errorsByKind).reduce((a, b) => a + b, 0);
+      const prev = state as { at: number; total: number } | undefined | null;
+      const next = { at: now, total };
+      if (!prev || now <= prev.at) return { finding: undefined, state: next };
+      const rate = (Math.max(0, total - prev.total) / (now - prev.at)) * 60_000;
+      if (rate <= options.perMinute) return { finding: undefined, state: next };
+      return {
+        state: next,
+        finding: {
+          severity: 'warning',
+          expected: `at most ${options.perMinute} errors/min`,
+          actual: `${rate.toFixed(1)} errors/min`,
+          fingerprint: 'warning',
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Latency threshold: p99 call latency above `p99Ms` (needs a latency
+ * measurement in the observation; silent without one).
+ *
+ * @example
+ * ```ts
+ * latencyRule({ p99Ms: 2000 });
+ * ```
+ */
+export function latencyRule(options: { p99Ms: number }): AlertRule {
+  return {
+    condition: 'latency',
+    evaluate({ latencyP99Ms }) {
+      if (latencyP99Ms === undefined || latencyP99Ms <= options.p99Ms) return none;
+      return {
+        finding: {
+          severity: 'warning',
+          expected: `p99 latency at most ${options.p99Ms} ms`,
+          actual: `p99 latency ${Math.round(latencyP99Ms)} ms`,
+        },
+      };
+    },
+  };
+}
+
+/**
+ * What a missing/late rule is told about one expected arrival (a file due by
+ * 02:00, a feed due hourly): when it was due and when it came, if it did.
+ */
+export interface Expectation {
+  name: string;
+  dueAt: number;
+  arrivedAt: number | null;
+}
+
+/**
+ * Missing or late arrivals: a hook for file drops. `expect` says what was due
+ * for this integration; the rule fires once `dueAt` has passed with no arrival.
+ *
+ * @example
+ * ```ts
+ * missingRule({ expect: (obs, now) => ({ name: 'erp-daily.csv', dueAt: todayAt('02:00'), arrivedAt: obs.status.lastSuccessAt }) });
+ * ```
+ */
+export function missingRule(options: {
+  expect: (observation: Observation, now: number) => Expectation | undefined;
+}): AlertRule {
+  return {
+    condition: 'missing',
+    evaluate(observation, { now }) {
+      const e = options.expect(observation, now);
+      // `arrivedAt` is null when nothing arrived for the period `dueAt` belongs to.
+      if (!e || now <= e.dueAt || e.arrivedAt !== null) return none;
+      return {
+        finding: {
+          severity: 'critical',
+          expected: `${e.name} by ${new Date(e.dueAt).toISOString()}`,
+          actual: `not arrived ${formatDuration(now - e.dueAt)} after it was due`,
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Anomaly: a measurement far from its recent baseline. Keeps the last
+ * `window` values (default 20); after `minSamples` (default 5) it fires when
+ * the value differs from their mean by more than `factor` (default 3) standard
+ * deviations, and by at least `minDelta` (default 1) in absolute terms so a
+ * flat baseline does not fire on noise.
+ *
+ * @example
+ * ```ts
+ * anomalyRule({ value: (obs) => obs.values?.['items_per_minute'] });
+ * ```
+ */
+export function anomalyRule(options: {
+  value: (observation: Observation) => number | undefined;
+  name?: string;
+  window?: number;
+  minSamples?: number;
+  factor?: number;
+  minDelta?: number;
+}): AlertRule {
+  const window = options.window ?? 20;
+  const minSamples = options.minSamples ?? 5;
+  const factor = options.factor ?? 3;
+  const minDelta = options.minDelta ?? 1;
+  const name = options.name ?? 'rate';
+  return {
+    condition: `anomaly:${name}`,
+    evaluate(observation, { state }) {
+      const history = Array.isArray(state) ? (state as number[]) : [];
+      const value = options.value(observation);
+      if (value === undefined) return { finding: undefined, state: history as JsonValue };
+      const next = [...history, value].slice(-window);
+      if (history.length < minSamples) return { finding: undefined, state: next };
+      const mean = history.reduce((a, b) => a + b, 0) / history.length;
+      const sd = Math.sqrt(history.reduce((a, b) => a + (b - mean) ** 2, 0) / history.length);
+      const delta = Math.abs(value - mean);
+      if (delta < minDelta || delta <= factor * sd) return { finding: undefined, state: next };
+      // An anomalous value does not join the baseline, or a sustained drop would hide itself.
+      return {
+        state: history,
+        finding: {
+          severity: 'warning',
+          expected: `${name} near ${mean.toFixed(1)} (±${(factor * sd).toFixed(1)})`,
+          actual: `${name} ${value}`,
+          fingerprint: 'warning',
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The default rules: freshness breach, dead letters, breaker open for 5 minutes.
+ *
+ * @example
+ * ```ts
+ * const engine = new AlertEngine({ store, rules: defaultRules(), route: ['tickets'] });
+ * ```
+ */
+export function defaultRules(): AlertRule[] {
+  return [freshnessRule(), deadLetterRule(), breakerOpenRule()];
+}

@@ -1,0 +1,163 @@
+/**
+ * One registry entry per integration, built from its definition, its live
+ * status and its checklist result. Pure data: the Markdown pages (and later
+ * the console) render it. Secret references appear by name, never by value.
+ */
+import type { IntegrationCheck } from '../../check/types.js';
+import { formatDuration } from '../../core/duration.js';
+import { ownerTeam, type Trigger } from '../../core/integration.js';
+import { resolvePolicies } from '../../policies/options.js';
+import { RateLimiter } from '../../policies/rate-limiter.js';
+import type { PreparedIntegration } from '../../runtime/prepare.js';
+import type { IntegrationStatus } from '../../runtime/status.js';
+import { secretUses, type SecretUse } from '../inventory.js';
+
+/**
+ * Everything a registry page says about one integration.
+ *
+ * @example
+ * ```ts
+ * const entry: RegistryEntry = registryEntry(prepared, { status, check });
+ * entry.replay; // 'patchbay replay orders --from <date>'
+ * ```
+ */
+export interface RegistryEntry {
+  id: string;
+  description: string | null;
+  pattern: string;
+  why: string | null;
+  owner: { team: string; contact: string | null };
+  customerOwner: string | null;
+  source: { kind: string; title: string };
+  sink: { kind: string; title: string; idempotent: boolean };
+  secrets: SecretUse[];
+  trigger: string;
+  rateLimit: string;
+  retry: string;
+  timeouts: string;
+  idempotency: string;
+  replay: string | null;
+  freshness: string | null;
+  metrics: string[];
+  alertRoutes: string[];
+  runbook: string | null;
+  lastRun: string;
+  check: { status: string; items: Array<{ id: string; status: string; reason: string }> } | null;
+}
+
+function triggerText(t: Trigger): string {
+  if (t.type === 'stream') return 'stream (continuous)';
+  if (t.type === 'manual') return 'manual (patchbay run --once, replay, admin API)';
+  const when = t.every !== undefined ? `every ${String(t.every)}` : `cron \`${t.cron}\``;
+  const parts = [when, `time zone ${t.timezone ?? 'UTC'}`];
+  if (t.quietWindow) parts.push(`quiet window ${t.quietWindow.from}–${t.quietWindow.to}`);
+  if (t.jitter !== undefined) parts.push(`jitter ${String(t.jitter)}`);
+  parts.push(`missed runs: ${t.missedRuns ?? 'skip'}`);
+  return parts.join(', ');
+}
+
+function ms(n: number | undefined): string {
+  return n === undefined ? 'off' : formatDuration(n);
+}
+
+/**
+ * The metric names an integration exports (domain names; Prometheus labels them).
+ *
+ * @example
+ * ```ts
+ * metricNames('orders')[0]; // 'integration.orders.success_count'
+ * ```
+ */
+export function metricNames(id: string): string[] {
+  return [
+    'success_count',
+    'error_count_by_kind',
+    'latency_p99_ms',
+    'freshness_seconds',
+    'dead_letter_depth',
+    'breaker_state',
+    'items_total',
+  ].map((m) => `integration.${id}.${m}`);
+}
+
+/**
+ * Builds the registry entry of one integration.
+ *
+ * @example
+ * ```ts
+ * const entries = prepared.map((p) => registryEntry(p, { status: byId.get(p.id), check: checkIntegration(p), alertRoutes: ['tickets'] }));
+ * ```
+ */
+export function registryEntry(
+  p: PreparedIntegration,
+  live: {
+    status?: IntegrationStatus | undefined;
+    check?: IntegrationCheck | undefined;
+    alertRoutes?: readonly string[] | undefined;
+  } = {},
+): RegistryEntry {
+  const def = p.definition;
+  const pol = resolvePolicies(def.policies, p.id);
+  const owner = def.owner;
+  const sink =
+    p.sink.kind === 'connector'
+      ? {
+          kind: p.sink.connector.spec.kind,
+          title: p.sink.connector.spec.title,
+          idempotent: p.sink.connector.spec.capabilities.idempotentWrites,
+        }
+      : { kind: 'function', title: p.sink.sink.name, idempotent: p.sink.sink.idempotent };
+  const rl = pol.rateLimit;
+  const rateLimit = !rl
+    ? 'none'
+    : rl instanceof RateLimiter
+      ? 'shared limiter instance'
+      : Number.isFinite(rl.perMs)
+        ? `${+(rl.perMs * 1000).toFixed(3)}/s, burst ${rl.burst}${rl.learn ? ', learns from Retry-After / RateLimit headers' : ''}`
+        : 'learned from Retry-After / RateLimit headers';
+  const r = pol.retry;
+  const key = def.idempotencyKey;
+  const replayMode = p.source.spec.capabilities.replay;
+  const status = live.status;
+  const last = status?.lastRun;
+  return {
+    id: p.id,
+    description: def.description ?? null,
+    pattern: def.pattern,
+    why: def.docs?.why ?? null,
+    owner: {
+      team: ownerTeam(owner),
+      contact: typeof owner === 'string' ? null : (owner.contact ?? null),
+    },
+    customerOwner: def.docs?.customerOwner ?? null,
+    source: { kind: p.source.spec.kind, title: p.source.spec.title },
+    sink,
+    secrets: secretUses(p),
+    trigger: triggerText(def.trigger),
+    rateLimit,
+    retry: r
+      ? `${r.maxAttempts} attempts, ${r.kind} backoff from ${ms(r.baseMs)} to ${ms(r.maxMs)} (±${Math.round(r.jitter * 100)} % jitter), budget ${ms(pol.budgetMs)}`
+      : 'off (one attempt)',
+    timeouts: `per attempt ${ms(pol.timeoutMs)}; per run ${ms(p.maxRunMs)}${Number.isFinite(p.maxItems) ? `, at most ${p.maxItems} items` : ''}`,
+    idempotency: !key
+      ? 'none declared'
+      : `${typeof key === 'function' ? 'key function' : `key fields ${key.fields.join(', ')}`}; sink ${sink.idempotent ? 'writes idempotently' : 'is not idempotent'}`,
+    replay:
+      replayMode === 'none' ? null : `patchbay replay ${p.id} --from <date>  (by ${replayMode})`,
+    freshness: p.freshnessMs === undefined ? null : `at most ${formatDuration(p.freshnessMs)} old`,
+    metrics: metricNames(p.id),
+    alertRoutes: [...(live.alertRoutes ?? [])],
+    runbook: def.docs?.runbook ?? null,
+    lastRun: !status
+      ? 'unknown (store not read)'
+      : last
+        ? `${last.status} at ${new Date(last.startedAt).toISOString()} (${last.trigger}, ${last.mode}); last success ${status.lastSuccessAt === null ? 'never' : new Date(status.lastSuccessAt).toISOString()}; ${status.deadLetters} dead letters; breaker ${status.breaker}${status.stale ? '; STALE' : ''}`
+        : 'never run',
+    check: live.check
+      ? {
+          status: live.check.status,
+          items: live.check.items.map((i) => ({ id: i.id, status: i.status, reason: i.reason })),
+        }
+      : null,
+  };
+}
