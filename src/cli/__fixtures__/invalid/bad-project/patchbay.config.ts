@@ -1,0 +1,2 @@
+// A config whose default export is not defineProject({...}).
+export default { integrations: [] };

@@ -1,0 +1,104 @@
+/**
+ * Re-driving rejects after a mapping fix: each reject's raw input goes
+ * through the integration's steps and sink exactly as live input does. The
+ * mapping step hands a repeated reject back here (instead of writing a new
+ * row), so a reject that fails again is counted on its own row.
+ */
+import type { RejectFailure, Reject, RejectAdd } from '../../store/types.js';
+import { REJECT_SINK } from '../../mapping/step.js';
+import {
+  emptyCounts,
+  processBatch,
+  TransientBatchFailure,
+  type BatchDeps,
+} from '../../runtime/process-batch.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { connectorContext } from '../../runtime/services.js';
+import { openSink } from '../../runtime/sink.js';
+
+/**
+ * Outcome of re-driving rejects.
+ *
+ * @example
+ * ```ts
+ * const r: RejectRetryResult = { retried: 2, succeeded: ['1'], deadLettered: [], failed: [{ id: '2', fieldPath: 'dob', rule: 'date', message: 'bad' }] };
+ * ```
+ */
+export interface RejectRetryResult {
+  retried: number;
+  /** Mapped and written: removed from the ledger. */
+  succeeded: string[];
+  /** Mapped but refused by the sink: now dead letters, removed from the ledger. */
+  deadLettered: string[];
+  /** Rejected again: still in the ledger with the latest reason. */
+  failed: Array<{ id: string; fieldPath: string; rule: string; message: string }>;
+  /** Set when a transient failure stopped the re-drive early. */
+  stoppedBy?: { kind: string; code: string; message: string };
+}
+
+/**
+ * Re-drives the given rejects of one integration through its steps and sink.
+ *
+ * @example
+ * ```ts
+ * const page = await store.rejects.list('employees', { limit: 100 });
+ * const result = await retryRejects(runtime, 'employees', page);
+ * ```
+ */
+export async function retryRejects(
+  runtime: Runtime,
+  integrationId: string,
+  rejects: readonly Reject[],
+  options: { signal?: AbortSignal; onProgress?: (done: number) => void } = {},
+): Promise<RejectRetryResult> {
+  const prepared = runtime.integrations.get(integrationId);
+  if (!prepared) throw new Error(`no integration ${integrationId}`);
+  const services = runtime.services;
+  const signal = options.signal ?? new AbortController().signal;
+  const base = connectorContext(services, integrationId, 'rejects-retry', signal);
+  const sink = await openSink(prepared, base);
+  const result: RejectRetryResult = { retried: 0, succeeded: [], deadLettered: [], failed: [] };
+  try {
+    for (const reject of rejects) {
+      if (signal.aborted) break;
+      let again: RejectAdd | undefined;
+      const deps: BatchDeps = {
+        services,
+        prepared,
+        guard: services.guardFor(integrationId),
+        writeSink: sink.write,
+        sinkName: sink.name,
+        ctx: { ...base, [REJECT_SINK]: (r: RejectAdd) => void (again = r) } as typeof base,
+        mode: 'replay',
+        dryRun: false,
+        counts: emptyCounts(),
+      };
+      result.retried += 1;
+      try {
+        await processBatch(deps, { items: [{ key: reject.recordKey, data: reject.raw }] });
+      } catch (err) {
+        if (!(err instanceof TransientBatchFailure)) throw err;
+        const { kind, code, message } = err.error;
+        result.stoppedBy = { kind, code, message };
+        break;
+      }
+      if (again) {
+        const failure: RejectFailure = again;
+        await services.store.rejects.markRetried(reject.id, failure, services.now());
+        result.failed.push({
+          id: reject.id,
+          fieldPath: failure.fieldPath,
+          rule: failure.rule,
+          message: failure.message,
+        });
+      } else {
+        await services.store.rejects.remove([reject.id]);
+        (deps.counts.deadLettered > 0 ? result.deadLettered : result.succeeded).push(reject.id);
+      }
+      options.onProgress?.(result.retried);
+    }
+  } finally {
+    await sink.close();
+  }
+  return result;
+}

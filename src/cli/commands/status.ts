@@ -1,0 +1,102 @@
+/**
+ * `patchbay status`: every integration's last run, last success, freshness,
+ * errors by kind, dead letters, breaker and checkpoint, read from the store
+ * so it shows what a `patchbay run` in another process is doing.
+ */
+import { formatDuration } from '../../core/duration.js';
+import { statusReport, type IntegrationStatus } from '../../runtime/status.js';
+import { ExitCode } from '../exit-codes.js';
+import { domainMetrics } from '../gauges.js';
+import type { CliIo } from '../io.js';
+import { ago, isoTime, print, printJson, truncate } from '../output.js';
+import type { Done, Root } from '../program.js';
+import { openProject, selectIntegrations, withStore } from '../project.js';
+
+function freshness(s: IntegrationStatus): string {
+  const age =
+    s.freshnessSeconds === null ? 'no success yet' : formatDuration(s.freshnessSeconds * 1000);
+  const limit =
+    s.freshnessLimitSeconds === null
+      ? 'no limit'
+      : `limit ${formatDuration(s.freshnessLimitSeconds * 1000)}`;
+  return `${age} (${limit})${s.stale ? '  STALE' : ''}`;
+}
+
+/**
+ * Prints statuses for people, one block per integration.
+ *
+ * @example
+ * ```ts
+ * printStatus(io, statuses, Date.now());
+ * ```
+ */
+export function printStatus(io: CliIo, statuses: readonly IntegrationStatus[], now: number): void {
+  for (const s of statuses) {
+    const last = s.lastRun;
+    const errors = Object.entries(s.errorsByKind)
+      .sort((a, b) => b[1] - a[1])
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(', ');
+    print(
+      io,
+      `${s.id}  ${s.pattern}  owner ${s.owner}${s.stale ? '  STALE' : ''}`,
+      `  last run      ${last ? `${last.status} ${ago(last.startedAt, now)} (${last.trigger}, ${last.mode})` : 'never'}`,
+      `  last success  ${s.lastSuccessAt === null ? 'never' : `${ago(s.lastSuccessAt, now)} (${isoTime(s.lastSuccessAt)})`}`,
+      `  freshness     ${freshness(s)}`,
+      `  errors (24h)  ${errors || 'none'}`,
+      `  dead letters  ${s.deadLetters}${s.deadLetters > 0 ? `  (patchbay dlq list ${s.id})` : ''}`,
+      `  breaker       ${s.breaker}`,
+      `  checkpoint    ${s.checkpoint === null ? 'none' : truncate(JSON.stringify(s.checkpoint), 80)}`,
+      '',
+    );
+  }
+  const stale = statuses.filter((s) => s.stale).map((s) => s.id);
+  const letters = statuses.reduce((n, s) => n + s.deadLetters, 0);
+  print(
+    io,
+    `${statuses.length} integration${statuses.length === 1 ? '' : 's'}; ${stale.length} stale${stale.length ? ` (${stale.join(', ')})` : ''}; ${letters} dead letter${letters === 1 ? '' : 's'}`,
+  );
+}
+
+/**
+ * Registers `patchbay status`.
+ *
+ * @example
+ * ```ts
+ * registerStatus(root, io, (code) => (exitCode = code));
+ * ```
+ */
+export function registerStatus(root: Root, io: CliIo, done: Done): void {
+  root
+    .command('status')
+    .summary('every integration: last run, freshness, errors, dead letters, breaker')
+    .description(
+      'Show every integration: last run, last success, freshness against its limit, errors by kind (24 h), dead-letter depth, breaker state and checkpoint. Reads the store, so it works while `patchbay run` is running.',
+    )
+    .option('--only <ids...>', 'show only these integrations')
+    .option('--json', 'print JSON, including the same facts under their metric names')
+    .addHelpText(
+      'after',
+      "\nExamples:\n  patchbay status\n  patchbay status --json | jq '.integrations[] | select(.stale)'",
+    )
+    .action(async (opts, cmd) => {
+      const loaded = await openProject(cmd.optsWithGlobals().project);
+      const selected = selectIntegrations(loaded, opts.only);
+      const now = Date.now();
+      const statuses = await withStore(loaded.project, (store) =>
+        statusReport(store, selected, now),
+      );
+      if (opts.json) {
+        printJson(io, {
+          project: loaded.project.name,
+          store: loaded.project.storePath,
+          generatedAt: isoTime(now),
+          integrations: statuses,
+          metrics: domainMetrics(statuses),
+        });
+      } else {
+        printStatus(io, statuses, now);
+      }
+      done(ExitCode.Ok);
+    });
+}

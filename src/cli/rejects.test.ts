@@ -1,0 +1,145 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { employeeYaml } from '../mapping/__fixtures__/project.js';
+import { cli } from './__fixtures__/harness.js';
+
+const FIXTURE = fileURLToPath(new URL('../mapping/__fixtures__/project.js', import.meta.url));
+let dir: string;
+
+interface ListJson {
+  total: number;
+  rejects: Array<{
+    id: string;
+    recordKey: string;
+    fieldPath: string;
+    rule: string;
+    value: unknown;
+    raw: Record<string, unknown>;
+  }>;
+}
+
+async function list(): Promise<ListJson> {
+  const { code, out } = await cli(['rejects', 'list', 'employees', '--json', '--project', dir]);
+  expect(code).toBe(0);
+  return JSON.parse(out) as ListJson;
+}
+
+function written(): Array<Record<string, unknown>> {
+  return readFileSync(join(dir, 'out.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/**
+ * Writes a project folder. The CLI runs in-process here, so a config module
+ * is imported once per folder: a "fixed" mapping gets a fresh folder on the
+ * same store and document, as a new `patchbay` process would see it.
+ */
+function project(folder: string): string {
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(
+    join(folder, 'patchbay.config.mts'),
+    `import { rejectsProject } from ${JSON.stringify(FIXTURE)};\n` +
+      `export default rejectsProject(${JSON.stringify({ dir })});\n`,
+  );
+  return folder;
+}
+
+async function start(sensitive: boolean): Promise<void> {
+  writeFileSync(join(dir, 'employee.yaml'), employeeYaml(false, sensitive));
+  expect((await cli(['run', '--once', '--project', project(dir)])).code).toBe(0);
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'patchbay-rejects-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('patchbay rejects', () => {
+  it('lists and shows rejects with field, rule and masked raw input', async () => {
+    await start(true);
+    const { code, out } = await cli(['rejects', 'list', 'employees', '--project', dir]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^ID\s+KEY\s+FIELD\s+RULE\s+VALUE/);
+    expect(out).toContain('2 of 2 rejects of employees');
+    const json = await list();
+    expect(json.rejects.map((r) => [r.recordKey, r.fieldPath, r.rule, r.value])).toEqual([
+      ['E-2', 'country', 'lookup', 'FR'],
+      ['E-4', 'country', 'lookup', 'FR'],
+    ]);
+    expect(json.rejects[0]?.raw['ssn']).toBe('[masked]');
+    const id = json.rejects[0]?.id ?? '';
+    const shown = await cli(['rejects', 'show', 'employees', id, '--project', dir]);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toContain(`reject ${id}`);
+    expect(shown.out).toMatch(/rule\s+lookup/);
+    expect(shown.out).not.toContain('999000002');
+    expect(written()).toHaveLength(3);
+    const missing = await cli(['rejects', 'show', 'employees', '9999', '--project', dir]);
+    expect(missing.code).toBe(2);
+  });
+
+  it('cannot re-drive a record whose sensitive input was stored masked', async () => {
+    await start(true);
+    writeFileSync(join(dir, 'employee.yaml'), employeeYaml(true, false));
+    const before = await cli([
+      'rejects',
+      'retry',
+      'employees',
+      '--all',
+      '--project',
+      project(join(dir, 'fixed')),
+    ]);
+    expect(before.code).toBe(1);
+    expect(before.out).toContain('0 succeeded, 0 dead-lettered, 2 rejected again');
+    // Even with the fix dropping `sensitive`, the mask itself is never mapped.
+    expect((await list()).rejects.map((r) => r.rule)).toEqual(['masked-input', 'masked-input']);
+  });
+
+  it('re-drives rejects after a mapping fix through the same steps and sink', async () => {
+    await start(false);
+    const unfixed = await cli(['rejects', 'retry', 'employees', '--all', '--project', dir]);
+    expect(unfixed.code).toBe(1);
+    expect(unfixed.out).toContain('2 rejected again');
+    expect((await list()).rejects.map((r) => r.rule)).toEqual(['lookup', 'lookup']);
+    writeFileSync(join(dir, 'employee.yaml'), employeeYaml(true, false));
+    const fixed = project(join(dir, 'fixed'));
+    const [first] = (await list()).rejects;
+    const one = await cli([
+      'rejects',
+      'retry',
+      'employees',
+      first?.id ?? '',
+      '--json',
+      '--project',
+      fixed,
+    ]);
+    expect(one.code).toBe(0);
+    expect(JSON.parse(one.out)).toMatchObject({ retried: 1, succeeded: [first?.id], failed: [] });
+    const rest = await cli(['rejects', 'retry', 'employees', '--all', '--project', fixed]);
+    expect(rest.code).toBe(0);
+    expect(rest.out).toContain('1 succeeded');
+    expect((await list()).total).toBe(0);
+    expect(written().map((r) => r['country'])).toEqual([
+      'Germany',
+      'Germany',
+      'Germany',
+      'France',
+      'France',
+    ]);
+  });
+
+  it('refuses unclear selections', async () => {
+    await start(true);
+    expect((await cli(['rejects', 'retry', 'employees', '--project', dir])).code).toBe(2);
+    expect(
+      (await cli(['rejects', 'retry', 'employees', '1', '--all', '--project', dir])).code,
+    ).toBe(2);
+    expect((await cli(['rejects', 'retry', 'employees', '424242', '--project', dir])).code).toBe(2);
+    expect((await cli(['rejects', 'list', 'nope', '--project', dir])).code).toBe(2);
+  });
+});
