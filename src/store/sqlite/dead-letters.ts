@@ -4,6 +4,7 @@ import type { JsonValue } from '../../core/json-safe.js';
 import type { DeadLetter, DeadLetterAdd, DeadLetterRepo, EpochMs } from '../types.js';
 import { decodeJson, encodeJson, requireInt, requireText, requireTime, toRowId } from './codec.js';
 import type { SqliteContext } from './context.js';
+import { ParkedRows } from './parked-rows.js';
 import { notFound } from './store-errors.js';
 
 interface DeadLetterRow {
@@ -52,16 +53,13 @@ function toLetter(row: DeadLetterRow): DeadLetter {
  */
 export class SqliteDeadLetterRepo implements DeadLetterRepo {
   readonly #ctx: SqliteContext;
+  readonly #rows: ParkedRows<DeadLetterRow, DeadLetter>;
   readonly #upsert: Database.Statement<[Record<string, unknown>], { id: number }>;
-  readonly #list: Database.Statement<[string, number, number], DeadLetterRow>;
-  readonly #get: Database.Statement<[number], DeadLetterRow>;
-  readonly #count: Database.Statement<[string], { n: number }>;
-  readonly #countAll: Database.Statement<[], { n: number }>;
-  readonly #remove: Database.Statement<[number]>;
   readonly #retried: Database.Statement<[Record<string, unknown>]>;
 
   constructor(ctx: SqliteContext) {
     this.#ctx = ctx;
+    this.#rows = new ParkedRows(ctx, 'dead_letters', COLUMNS, toLetter);
     const db = ctx.db;
     this.#upsert = db.prepare(
       `INSERT INTO dead_letters (integration_id, stage, raw, item_key, error, attempts,
@@ -71,14 +69,6 @@ export class SqliteDeadLetterRepo implements DeadLetterRepo {
          attempts = excluded.attempts, last_seen_at = excluded.last_seen_at
        RETURNING id`,
     );
-    this.#list = db.prepare(
-      `SELECT ${COLUMNS} FROM dead_letters WHERE integration_id = ? AND id > ?
-       ORDER BY id LIMIT ?`,
-    );
-    this.#get = db.prepare(`SELECT ${COLUMNS} FROM dead_letters WHERE id = ?`);
-    this.#count = db.prepare('SELECT count(*) AS n FROM dead_letters WHERE integration_id = ?');
-    this.#countAll = db.prepare('SELECT count(*) AS n FROM dead_letters');
-    this.#remove = db.prepare('DELETE FROM dead_letters WHERE id = ?');
     this.#retried = db.prepare(
       `UPDATE dead_letters SET retries = retries + 1, error = @error, last_seen_at = @at
        WHERE id = @id`,
@@ -99,37 +89,20 @@ export class SqliteDeadLetterRepo implements DeadLetterRepo {
     return this.#ctx.write(() => ({ id: String(this.#upsert.get(params)?.id) }));
   }
 
-  async list(
-    integrationId: string,
-    opts: { limit?: number; afterId?: string } = {},
-  ): Promise<DeadLetter[]> {
-    const limit = requireInt('limit', opts.limit ?? 100, 0);
-    const after = opts.afterId === undefined ? 0 : (toRowId(opts.afterId) ?? 0);
-    const rows = await this.#ctx.read(() => this.#list.all(integrationId, after, limit));
-    return rows.map(toLetter);
+  list(integrationId: string, opts?: { limit?: number; afterId?: string }): Promise<DeadLetter[]> {
+    return this.#rows.list(integrationId, opts);
   }
 
-  async get(id: string): Promise<DeadLetter | undefined> {
-    const rowId = toRowId(id);
-    if (rowId === undefined) return undefined;
-    const row = await this.#ctx.read(() => this.#get.get(rowId));
-    return row && toLetter(row);
+  get(id: string): Promise<DeadLetter | undefined> {
+    return this.#rows.get(id);
   }
 
-  async count(integrationId?: string): Promise<number> {
-    return this.#ctx.read(
-      () =>
-        (integrationId === undefined ? this.#countAll.get() : this.#count.get(integrationId))?.n ??
-        0,
-    );
+  count(integrationId?: string): Promise<number> {
+    return this.#rows.count(integrationId);
   }
 
-  async remove(ids: readonly string[]): Promise<number> {
-    const rowIds = ids.map(toRowId).filter((id): id is number => id !== undefined);
-    if (rowIds.length === 0) return 0;
-    return this.#ctx.write(() =>
-      [...new Set(rowIds)].reduce((n, id) => n + this.#remove.run(id).changes, 0),
-    );
+  remove(ids: readonly string[]): Promise<number> {
+    return this.#rows.remove(ids);
   }
 
   async markRetried(id: string, error: SerializedError, at: EpochMs): Promise<void> {

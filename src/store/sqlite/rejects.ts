@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { JsonValue } from '../../core/json-safe.js';
 import type { EpochMs, Reject, RejectAdd, RejectFailure, RejectRepo } from '../types.js';
-import { decodeJson, encodeJson, requireInt, requireText, requireTime, toRowId } from './codec.js';
+import { decodeJson, encodeJson, requireText, requireTime, toRowId } from './codec.js';
 import type { SqliteContext } from './context.js';
+import { ParkedRows } from './parked-rows.js';
 import { notFound } from './store-errors.js';
 
 interface RejectRow {
@@ -54,16 +55,13 @@ function toReject(row: RejectRow): Reject {
  */
 export class SqliteRejectRepo implements RejectRepo {
   readonly #ctx: SqliteContext;
+  readonly #rows: ParkedRows<RejectRow, Reject>;
   readonly #upsert: Database.Statement<[Record<string, unknown>], { id: number }>;
-  readonly #list: Database.Statement<[string, number, number], RejectRow>;
-  readonly #get: Database.Statement<[number], RejectRow>;
-  readonly #count: Database.Statement<[string], { n: number }>;
-  readonly #countAll: Database.Statement<[], { n: number }>;
-  readonly #remove: Database.Statement<[number]>;
   readonly #retried: Database.Statement<[Record<string, unknown>]>;
 
   constructor(ctx: SqliteContext) {
     this.#ctx = ctx;
+    this.#rows = new ParkedRows(ctx, 'rejects', COLUMNS, toReject);
     const db = ctx.db;
     this.#upsert = db.prepare(
       `INSERT INTO rejects (integration_id, mapping, record_key, field_path, rule, message, value,
@@ -74,13 +72,6 @@ export class SqliteRejectRepo implements RejectRepo {
          value = excluded.value, raw = excluded.raw, at = excluded.at
        RETURNING id`,
     );
-    this.#list = db.prepare(
-      `SELECT ${COLUMNS} FROM rejects WHERE integration_id = ? AND id > ? ORDER BY id LIMIT ?`,
-    );
-    this.#get = db.prepare(`SELECT ${COLUMNS} FROM rejects WHERE id = ?`);
-    this.#count = db.prepare('SELECT count(*) AS n FROM rejects WHERE integration_id = ?');
-    this.#countAll = db.prepare('SELECT count(*) AS n FROM rejects');
-    this.#remove = db.prepare('DELETE FROM rejects WHERE id = ?');
     this.#retried = db.prepare(
       `UPDATE rejects SET retries = retries + 1, last_retried_at = @at, field_path = @fieldPath,
          rule = @rule, message = @message, value = @value
@@ -109,37 +100,20 @@ export class SqliteRejectRepo implements RejectRepo {
     return this.#ctx.write(() => ({ id: String(this.#upsert.get(params)?.id) }));
   }
 
-  async list(
-    integrationId: string,
-    opts: { limit?: number; afterId?: string } = {},
-  ): Promise<Reject[]> {
-    const limit = requireInt('limit', opts.limit ?? 100, 0);
-    const after = opts.afterId === undefined ? 0 : (toRowId(opts.afterId) ?? 0);
-    const rows = await this.#ctx.read(() => this.#list.all(integrationId, after, limit));
-    return rows.map(toReject);
+  list(integrationId: string, opts?: { limit?: number; afterId?: string }): Promise<Reject[]> {
+    return this.#rows.list(integrationId, opts);
   }
 
-  async get(id: string): Promise<Reject | undefined> {
-    const rowId = toRowId(id);
-    if (rowId === undefined) return undefined;
-    const row = await this.#ctx.read(() => this.#get.get(rowId));
-    return row && toReject(row);
+  get(id: string): Promise<Reject | undefined> {
+    return this.#rows.get(id);
   }
 
-  async count(integrationId?: string): Promise<number> {
-    return this.#ctx.read(
-      () =>
-        (integrationId === undefined ? this.#countAll.get() : this.#count.get(integrationId))?.n ??
-        0,
-    );
+  count(integrationId?: string): Promise<number> {
+    return this.#rows.count(integrationId);
   }
 
-  async remove(ids: readonly string[]): Promise<number> {
-    const rowIds = ids.map(toRowId).filter((id): id is number => id !== undefined);
-    if (rowIds.length === 0) return 0;
-    return this.#ctx.write(() =>
-      [...new Set(rowIds)].reduce((n, id) => n + this.#remove.run(id).changes, 0),
-    );
+  remove(ids: readonly string[]): Promise<number> {
+    return this.#rows.remove(ids);
   }
 
   async markRetried(id: string, failure: RejectFailure, at: EpochMs): Promise<void> {
