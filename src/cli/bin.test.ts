@@ -32,7 +32,7 @@ function spawnCli(args: string[]) {
   const exited = new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
     child.on('exit', (code) => resolve({ code, out, err })),
   );
-  return { child, exited };
+  return { child, exited, stderr: () => err };
 }
 
 async function storeState(dir: string) {
@@ -86,10 +86,19 @@ describe('node bin/patchbay.js', () => {
 
   it('run without an admin server keeps running until told to stop', async () => {
     project = tempProject({ trigger: { type: 'schedule', every: '1h' } });
-    const { child, exited } = spawnCli(['run', '--no-admin', '--project', project.dir]);
+    const { child, exited, stderr } = spawnCli(['run', '--no-admin', '--project', project.dir]);
     let early: number | null | undefined;
     void exited.then((r) => (early = r.code));
-    await new Promise((r) => setTimeout(r, 2500));
+    // Wait for the start line rather than a fixed time: a loaded machine starts slowly,
+    // and a SIGTERM before the handlers are installed would kill it outright.
+    await vi.waitFor(
+      () => {
+        if (!stderr().includes('patchbay: running')) throw new Error('not started yet');
+      },
+      { timeout: 30_000, interval: 50 },
+    );
+    // Nothing but the keep-alive holds the loop now; without it the process would exit here.
+    await new Promise((r) => setTimeout(r, 1500));
     expect(early).toBeUndefined();
     child.kill('SIGTERM');
     const { code, err } = await exited;
