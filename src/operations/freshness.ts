@@ -3,6 +3,9 @@
  * every integration's status, feeds the freshness gauges
  * (`integration.<id>.freshness_seconds`) and hands the statuses to the alert
  * engine, so a breach opens an alert whether or not anyone scrapes /metrics.
+ * Each observation also carries the integration's metrics and the per-minute
+ * rate of its counters since the previous evaluation, which anomaly rules
+ * compare with their baseline.
  */
 import type { PatchbayMetrics } from '../observability/metrics.js';
 import type { IntegrationStatus } from '../runtime/status.js';
@@ -35,6 +38,7 @@ export class FreshnessMonitor {
   readonly #o: FreshnessMonitorOptions;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
+  #previous: { at: number; snapshot: Record<string, number> } | undefined;
 
   constructor(options: FreshnessMonitorOptions) {
     this.#o = options;
@@ -45,11 +49,13 @@ export class FreshnessMonitor {
     const now = (this.#o.now ?? Date.now)();
     const statuses = await this.#o.read();
     const snapshot = this.#o.metrics?.snapshot() ?? {};
+    const previous = this.#previous;
+    this.#previous = { at: now, snapshot };
     const observations: Observation[] = statuses.map((status) => {
       if (status.lastSuccessAt !== null)
         this.#o.metrics?.markFresh(status.id, status.lastSuccessAt);
       const p99 = snapshot[`integration.${status.id}.latency_p99_ms`];
-      return { status, latencyP99Ms: p99 };
+      return { status, latencyP99Ms: p99, values: valuesOf(status.id, snapshot, now, previous) };
     });
     return this.#o.engine ? this.#o.engine.evaluate(observations, now) : [];
   }
@@ -71,4 +77,33 @@ export class FreshnessMonitor {
     this.#timer = undefined;
     await this.#running;
   }
+}
+
+const COUNTER = /^(success_count|stale_served|error_count_by_kind\.|items_total\.)/;
+
+/**
+ * One integration's metrics under their short names (`items_total.read`), plus
+ * `<counter>.per_minute` since the previous evaluation for every counter.
+ */
+function valuesOf(
+  id: string,
+  snapshot: Record<string, number>,
+  now: number,
+  previous: { at: number; snapshot: Record<string, number> } | undefined,
+): Record<string, number> {
+  const prefix = `integration.${id}.`;
+  const values: Record<string, number> = {};
+  for (const [key, value] of Object.entries(snapshot)) {
+    if (!key.startsWith(prefix)) continue;
+    const name = key.slice(prefix.length);
+    values[name] = value;
+    if (!previous || now <= previous.at || !COUNTER.test(name)) continue;
+    // A counter first seen since the previous evaluation started from zero.
+    const before = previous.snapshot[key] ?? 0;
+    // A counter that went down was reset (a new metrics registry): no rate this time.
+    if (value >= before) {
+      values[`${name}.per_minute`] = ((value - before) / (now - previous.at)) * 60_000;
+    }
+  }
+  return values;
 }

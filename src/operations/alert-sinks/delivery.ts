@@ -20,7 +20,7 @@ export interface AlertDeliveryOptions {
   sinks: readonly AlertSink[];
   /** Attempts before a delivery is dead [20: about a day with the default backoff]. */
   maxAttempts?: number;
-  /** Backoff between attempts [5 s base, doubling, 2 h cap, ±20 % jitter]. */
+  /** Backoff between attempts [5 s base, doubling, 2 h cap, ±20 % jitter]; a longer Retry-After from the peer wins, up to the cap. */
   backoff?: Partial<BackoffParams>;
   /** Per-attempt timeout [15 s]. */
   timeoutMs?: number;
@@ -101,7 +101,11 @@ export class AlertDeliveryWorker {
       } catch (err) {
         const error = classify(err);
         const dead = !error.retryable || item.attempts >= (this.#o.maxAttempts ?? 20);
-        const delay = backoffDelay(this.#backoff, item.attempts, 0, this.#o.random ?? Math.random);
+        // A peer's Retry-After (a 503 during maintenance) outranks our backoff, up to its cap.
+        const delay = Math.max(
+          backoffDelay(this.#backoff, item.attempts, 0, this.#o.random ?? Math.random),
+          Math.min(error.retryAfterMs ?? 0, this.#backoff.maxMs),
+        );
         await store.outbox.markFailed(item.id, error.toJSON(), dead ? null : now + delay);
         if (dead) result.dead += 1;
         else result.retried += 1;

@@ -1,5 +1,5 @@
 /**
- * One JSON POST/PATCH for the HTTP alert sinks: a non-2xx answer becomes a
+ * One JSON GET/POST/PATCH for the HTTP alert sinks: a non-2xx answer becomes a
  * classified error (5xx, 429 and timeouts retryable; other 4xx permanent),
  * and the response body is parsed when it is JSON.
  */
@@ -11,13 +11,13 @@ import { redactText } from '../../core/secrets/index.js';
  *
  * @example
  * ```ts
- * const body = await sendJson('POST', 'https://hooks.example.com/x', { text: 'hi' }, {}, signal);
+ * const body = await sendJson('POST', 'https://hooks.example.com/x', { text: 'hi' }, {}, signal, 'POST hook');
  * ```
  */
 export async function sendJson(
-  method: 'POST' | 'PATCH',
+  method: 'GET' | 'POST' | 'PATCH',
   url: string,
-  body: string | object,
+  body: string | object | undefined,
   headers: Record<string, string>,
   signal: AbortSignal,
   what: string,
@@ -27,7 +27,9 @@ export async function sendJson(
     res = await fetch(url, {
       method,
       headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
+      ...(body === undefined
+        ? {}
+        : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       signal,
     });
   } catch (err) {

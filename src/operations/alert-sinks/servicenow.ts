@@ -2,13 +2,16 @@
  * Ticketing through a ServiceNow-style Table API: `POST /api/now/table/<table>`
  * opens an incident (short_description, description, urgency,
  * assignment_group, correlation_id = the alert id); updates, escalations and
- * the resolution `PATCH /api/now/table/<table>/<sys_id>`. Tested against a
- * local server with that shape, not against a real ServiceNow instance.
+ * the resolution `PATCH /api/now/table/<table>/<sys_id>`.
+ *
+ * Not tested against a real server: the tests run against a local server
+ * with the Table API's shape (servicenow.test.ts), not a ServiceNow instance.
  */
-import { permanent } from '../../core/errors.js';
-import { resolveSecret } from '../../core/secrets/index.js';
+import { PatchbayError, permanent } from '../../core/errors.js';
+import { rememberSecretValue, resolveSecret } from '../../core/secrets/index.js';
 import { sendJson } from './http.js';
-import { alertText, alertTitle, type AlertSink } from './types.js';
+import type { AlertNotification } from '../alerts/types.js';
+import { alertText, alertTitle, type AlertSink, type AlertSinkContext } from './types.js';
 
 /** Options of {@link serviceNowSink}. */
 export interface ServiceNowSinkOptions {
@@ -27,7 +30,13 @@ export interface ServiceNowSinkOptions {
 }
 
 /**
- * An alert sink opening and updating incidents.
+ * An alert sink opening and updating incidents. A sink that is only an
+ * escalation target opens the incident at escalation. After a POST whose
+ * answer was lost, the retry looks the incident up by correlation id (needs
+ * read access to the table) instead of opening a second one.
+ *
+ * Not tested against a real server (only against a local server with the
+ * Table API's shape).
  *
  * @example
  * ```ts
@@ -43,11 +52,50 @@ export function serviceNowSink(options: ServiceNowSinkOptions): AlertSink {
     }
     if (options.username && options.password) {
       const pw = (await resolveSecret(options.password, signal)).reveal();
-      return {
-        authorization: `Basic ${Buffer.from(`${options.username}:${pw}`).toString('base64')}`,
-      };
+      const basic = Buffer.from(`${options.username}:${pw}`).toString('base64');
+      // The encoded pair is as good as the password: error pages that echo the
+      // request headers must be scrubbed of it too.
+      rememberSecretValue(basic);
+      return { authorization: `Basic ${basic}` };
     }
     return {};
+  }
+  /** Opens the incident, or finds the one an earlier attempt opened; returns its sys_id. */
+  async function open(
+    n: AlertNotification,
+    headers: Record<string, string>,
+    ctx: AlertSinkContext,
+  ): Promise<string> {
+    const a = n.alert;
+    const postedKey = `posted:${a.id}`;
+    if (await ctx.recall(postedKey)) {
+      // An earlier POST may have created the incident and lost its answer (timeout,
+      // 502/504): look it up by correlation id before opening a second one.
+      const query = `${base}?sysparm_query=${encodeURIComponent(`correlation_id=${a.id}`)}&sysparm_fields=sys_id&sysparm_limit=1`;
+      const found = await sendJson('GET', query, undefined, headers, ctx.signal, `GET ${base}`);
+      const hit = (found as { result?: Array<{ sys_id?: unknown }> } | undefined)?.result?.[0];
+      if (typeof hit?.sys_id === 'string') return hit.sys_id;
+    }
+    await ctx.remember(postedKey, '1');
+    const body = await sendJson(
+      'POST',
+      base,
+      {
+        short_description: alertTitle(n),
+        description: alertText(n),
+        urgency: urgencyOf(n),
+        assignment_group: options.assignmentGroup,
+        correlation_id: a.id,
+      },
+      headers,
+      ctx.signal,
+      `POST ${base}`,
+    );
+    const sysId = (body as { result?: { sys_id?: unknown } } | undefined)?.result?.sys_id;
+    if (typeof sysId !== 'string') {
+      throw permanent(`POST ${base} answered without result.sys_id`, { code: 'TICKET_NO_ID' });
+    }
+    return sysId;
   }
   return {
     name: options.name,
@@ -56,41 +104,23 @@ export function serviceNowSink(options: ServiceNowSinkOptions): AlertSink {
     async deliver(n, ctx) {
       const headers = await auth(ctx.signal);
       const a = n.alert;
-      const urgency = a.severity === 'critical' ? '1' : '2';
       const refKey = `ticket:${a.id}`;
-      if (n.event === 'open') {
-        // A retry after a lost answer must not open a second incident.
-        if (await ctx.recall(refKey)) return;
-        const body = await sendJson(
-          'POST',
-          base,
-          {
-            short_description: alertTitle(n),
-            description: alertText(n),
-            urgency,
-            assignment_group: options.assignmentGroup,
-            correlation_id: a.id,
-          },
-          headers,
-          ctx.signal,
-          `POST ${base}`,
-        );
-        const sysId = (body as { result?: { sys_id?: unknown } } | undefined)?.result?.sys_id;
-        if (typeof sysId !== 'string') {
-          throw permanent(`POST ${base} answered without result.sys_id`, {
-            code: 'TICKET_NO_ID',
-          });
-        }
+      let sysId = await ctx.recall(refKey);
+      if (n.event === 'open' && sysId) return; // a retry after the answer was stored
+      // A sink that is only the escalation target first hears of the alert at escalation.
+      if (!sysId && (n.event === 'open' || n.event === 'escalate')) {
+        sysId = await open(n, headers, ctx);
         await ctx.remember(refKey, sysId);
         return;
       }
-      const sysId = await ctx.recall(refKey);
       if (!sysId) {
         // The open is still queued (the ticketing system was down): retry later, in order.
-        throw new Error(`incident for ${a.id} not created yet`);
+        throw new PatchbayError('connection', `incident for ${a.id} not created yet`, {
+          code: 'TICKET_NOT_OPEN',
+        });
       }
       const patch: Record<string, unknown> = {
-        urgency,
+        urgency: urgencyOf(n),
         work_notes: `${n.event}: ${a.actual}\n\n${alertText(n)}`,
       };
       if (n.event === 'resolve') {
@@ -101,4 +131,8 @@ export function serviceNowSink(options: ServiceNowSinkOptions): AlertSink {
       await sendJson('PATCH', `${base}/${sysId}`, patch, headers, ctx.signal, `PATCH ${base}/:id`);
     },
   };
+}
+
+function urgencyOf(n: AlertNotification): string {
+  return n.alert.severity === 'critical' ? '1' : '2';
 }

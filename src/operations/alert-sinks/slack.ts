@@ -1,9 +1,11 @@
 /**
  * A Slack-compatible incoming webhook. The webhook URL is itself a credential
- * (anyone holding it can post), so it is taken by secret reference. Tested
- * against a local server, not against Slack.
+ * (anyone holding it can post), so it is taken by secret reference.
+ *
+ * Not tested against a real server: the tests post to a local HTTP server
+ * (webhook.test.ts), not to Slack.
  */
-import { resolveSecret } from '../../core/secrets/index.js';
+import { rememberSecretValue, resolveSecret } from '../../core/secrets/index.js';
 import { sendJson } from './http.js';
 import { alertText, alertTitle, type AlertSink } from './types.js';
 
@@ -15,7 +17,8 @@ export interface SlackSinkOptions {
 }
 
 /**
- * An alert sink posting `{ text }` to an incoming webhook.
+ * An alert sink posting `{ text }` to an incoming webhook. Not tested against
+ * a real server (only against a local one).
  *
  * @example
  * ```ts
@@ -29,9 +32,23 @@ export function slackSink(options: SlackSinkOptions): AlertSink {
     secretRefs: [options.url],
     async deliver(n, ctx) {
       const url = (await resolveSecret(options.url, ctx.signal)).reveal();
+      rememberUrlParts(url);
       const icon = n.event === 'resolve' ? ':white_check_mark:' : ':rotating_light:';
       const text = `${icon} *${alertTitle(n)}*\n\`\`\`${alertText(n)}\`\`\``;
       await sendJson('POST', url, { text }, {}, ctx.signal, 'POST slack webhook');
     },
   };
+}
+
+/** The token is the URL's path, and error pages quote paths: scrub the path alone too. */
+function rememberUrlParts(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return; // fetch will fail with a message that does not quote it
+  }
+  // A short path ("/hook") holds no token and would scrub ordinary log text.
+  if (parsed.pathname.length >= 8) rememberSecretValue(parsed.pathname);
+  if (parsed.search) rememberSecretValue(`${parsed.pathname}${parsed.search}`);
 }

@@ -68,6 +68,19 @@ export const alertsSchema = z
         breakerOpen: z.union([z.literal(false), z.object({ for: duration }).strict()]).optional(),
         errorRate: z.object({ perMinute: z.number().positive() }).strict().optional(),
         latency: z.object({ p99Ms: z.number().positive() }).strict().optional(),
+        anomaly: z
+          .array(
+            z
+              .object({
+                value: z.string().min(1),
+                window: z.number().int().min(2).optional(),
+                minSamples: z.number().int().min(2).optional(),
+                factor: z.number().positive().optional(),
+                minDelta: z.number().nonnegative().optional(),
+              })
+              .strict(),
+          )
+          .optional(),
       })
       .strict()
       .optional(),
@@ -111,7 +124,12 @@ export const alertsSchema = z
  *   },
  *   route: ['tickets'],
  *   escalation: { after: '30m', to: ['mail'] },
- *   rules: { deadLetters: { above: 10 }, breakerOpen: { for: '10m' } },
+ *   rules: {
+ *     deadLetters: { above: 10 },
+ *     breakerOpen: { for: '10m' },
+ *     // a written rate far from its recent baseline (see Observation.values for names)
+ *     anomaly: [{ value: 'items_total.written.per_minute' }],
+ *   },
  * };
  * ```
  */

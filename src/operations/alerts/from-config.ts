@@ -9,6 +9,7 @@ import type { AlertSink } from '../alert-sinks/types.js';
 import { webhookSink } from '../alert-sinks/webhook.js';
 import type { AlertsOptions } from './config.js';
 import {
+  anomalyRule,
   breakerOpenRule,
   deadLetterRule,
   errorRateRule,
@@ -63,5 +64,8 @@ export function rulesFromConfig(config: AlertsOptions): AlertRule[] {
   }
   if (r.errorRate) rules.push(errorRateRule(r.errorRate));
   if (r.latency) rules.push(latencyRule(r.latency));
+  for (const { value, ...tuning } of r.anomaly ?? []) {
+    rules.push(anomalyRule({ name: value, value: (o) => o.values?.[value], ...tuning }));
+  }
   return rules;
 }

@@ -18,7 +18,12 @@ export interface Observation {
   status: IntegrationStatus;
   /** p99 call latency in ms (from `integration.<id>.latency_p99_ms`), when known. */
   latencyP99Ms?: number | undefined;
-  /** Free-form measurements for custom and anomaly rules, e.g. `{ items_per_minute: 120 }`. */
+  /**
+   * Measurements for custom and anomaly rules. The freshness monitor fills it
+   * with the integration's metrics by short name (`items_total.read`) and the
+   * per-minute rate of each counter since its previous evaluation
+   * (`items_total.read.per_minute`).
+   */
   values?: Record<string, number> | undefined;
 }
 
