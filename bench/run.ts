@@ -12,10 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { formatTable, runScenario, writeResult, type Scenario } from './harness.js';
 import { storeDurableWrite } from './scenarios/store-durable-write.js';
 import { resilienceOverhead } from './scenarios/resilience-overhead.js';
+import { pollRestRateLimited } from './scenarios/poll-rest-ratelimited.js';
 
 const SCENARIOS: Record<string, () => Scenario> = {
   'store.durable-write': storeDurableWrite,
   'resilience.overhead': resilienceOverhead,
+  'poll.rest.ratelimited': pollRestRateLimited,
 };
 
 const wanted = process.argv.slice(2);

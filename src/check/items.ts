@@ -178,7 +178,8 @@ export function checkIdempotency(p: PreparedIntegration): CheckItem {
 }
 
 /**
- * Replay supported by the source.
+ * Replay supported by the source; warns on offset pagination, which breaks
+ * on concurrent writes.
  *
  * @example
  * ```ts
@@ -196,11 +197,30 @@ export function checkReplay(p: PreparedIntegration): CheckItem {
       'choose a source connector that supports replay, or land raw input in the inbox so it can be re-read',
     );
   }
-  return item(
-    'replay',
-    'replay supported',
-    'pass',
-    `source ${kind} replays by ${capabilities.replay} (patchbay replay ${p.id} --from ...)`,
+  const replays = `source ${kind} replays by ${capabilities.replay} (patchbay replay ${p.id} --from ...)`;
+  if (offsetPagination(p.source.config)) {
+    // Allowed, because some APIs offer nothing else, but a record inserted or deleted
+    // ahead of the offset mid-poll shifts every later page: one record read twice or
+    // never, and a replay of the same range does not give the same records.
+    return item(
+      'replay',
+      'replay supported',
+      'warn',
+      `${replays}; but source.config.pagination is offset-based, which skips or repeats records when the collection changes during a poll`,
+      "prefer pagination: { type: 'cursor' | 'link' | 'next-url' | 'page-token' }, or an incremental cursor (incremental.cursorPath) with a sort the API keeps stable",
+    );
+  }
+  return item('replay', 'replay supported', 'pass', replays);
+}
+
+/** True for a connector config with `pagination: { type: 'offset' }` (http-poll's). */
+function offsetPagination(config: unknown): boolean {
+  if (config === null || typeof config !== 'object') return false;
+  const pagination = (config as { pagination?: unknown }).pagination;
+  return (
+    pagination !== null &&
+    typeof pagination === 'object' &&
+    (pagination as { type?: unknown }).type === 'offset'
   );
 }
 

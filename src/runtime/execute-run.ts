@@ -119,7 +119,7 @@ export async function executeRun(
     const deps: BatchDeps = {
       services,
       prepared,
-      guard: services.guardFor(prepared.id),
+      guard: services.workGuardFor?.(prepared.id) ?? services.guardFor(prepared.id),
       writeSink: sink.write,
       sinkName: sink.name,
       ctx: drainCtx,

@@ -89,16 +89,24 @@ export class Runtime {
     const guards = new Map<string, CallGuard>();
     const store = options.store;
     const metrics = options.metrics;
+    const build = (
+      p: PreparedIntegration,
+      policies: PreparedIntegration['definition']['policies'],
+    ) => {
+      const pipeline = createPipeline(policies, { name: p.id, store });
+      if (metrics) this.#disposables.push(bindPolicyMetrics(pipeline, metrics));
+      this.#disposables.push(
+        ...logPolicyEvents(pipeline, this.services.logger.child({ integration: p.id })),
+      );
+      return pipeline;
+    };
     const guardFor =
+      options.guardFor ?? ((p: PreparedIntegration) => build(p, p.definition.policies));
+    // Steps and sink writes: the same policies without the rate limiter (see workGuardFor).
+    const workGuards = new Map<string, CallGuard>();
+    const workGuardFor =
       options.guardFor ??
-      ((p: PreparedIntegration) => {
-        const pipeline = createPipeline(p.definition.policies, { name: p.id, store });
-        if (metrics) this.#disposables.push(bindPolicyMetrics(pipeline, metrics));
-        this.#disposables.push(
-          ...logPolicyEvents(pipeline, this.services.logger.child({ integration: p.id })),
-        );
-        return pipeline;
-      });
+      ((p: PreparedIntegration) => build(p, { ...p.definition.policies, rateLimit: false }));
     const integrations = this.integrations;
     this.services = {
       store: options.store,
@@ -112,6 +120,15 @@ export class Runtime {
           const p = integrations.get(id);
           guard = p ? guardFor(p) : singleAttempt;
           guards.set(id, guard);
+        }
+        return guard;
+      },
+      workGuardFor(id) {
+        let guard = workGuards.get(id);
+        if (!guard) {
+          const p = integrations.get(id);
+          guard = p ? workGuardFor(p) : singleAttempt;
+          workGuards.set(id, guard);
         }
         return guard;
       },

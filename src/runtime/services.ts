@@ -41,6 +41,15 @@ export interface RuntimeServices {
   secrets: SecretResolverChain;
   /** Builds the policy pipeline of an integration (cached by the caller). */
   guardFor(integrationId: string): CallGuard;
+  /**
+   * The guard around the runtime's own work: steps and sink writes. The same
+   * policies without the rate limiter, because `policies.rateLimit` is the
+   * quota of the API the connectors call (through `ctx.guard`); a step or a
+   * sink write taking a token too would spend that quota on local work (one
+   * page plus one write made a poller reach half its allowed rate). Default:
+   * {@link guardFor}.
+   */
+  workGuardFor?(integrationId: string): CallGuard;
   /** Milliseconds since the epoch; replaceable in tests. */
   now(): number;
 }

@@ -65,7 +65,7 @@ export async function retryRejects(
       const deps: BatchDeps = {
         services,
         prepared,
-        guard: services.guardFor(integrationId),
+        guard: services.workGuardFor?.(integrationId) ?? services.guardFor(integrationId),
         writeSink: sink.write,
         sinkName: sink.name,
         ctx: { ...base, [REJECT_SINK]: (r: RejectAdd) => void (again = r) } as typeof base,

@@ -8,7 +8,7 @@ import type { ConnectorContext } from '../../core/connector.js';
 import { classify } from '../../core/classify.js';
 import { PatchbayError } from '../../core/errors.js';
 import type { HeadersLike } from '../../policies/rate-limit-headers.js';
-import { auditCall } from './audit.js';
+import { auditCall, type AuditBuffer } from './audit.js';
 import type { HttpAuth } from './auth/types.js';
 import { safeTarget, type HttpClient, type HttpRequest, type HttpResponse } from './client.js';
 import {
@@ -26,6 +26,11 @@ export interface CallOptions {
   idempotencyKey?: string | undefined;
   /** Write an audit row per attempt. Default true. */
   audit?: boolean;
+  /**
+   * Hold audit rows here instead of awaiting each append (one commit per
+   * call); the connection flushes it at each acknowledged batch and on close.
+   */
+  auditBuffer?: AuditBuffer | undefined;
   /** Per-call timeout in ms; default the client's. */
   timeoutMs?: number | undefined;
   /**
@@ -79,7 +84,7 @@ export function guardedCall(
         identity: options.auth.identity,
       });
       if (options.audit === false) return Promise.resolve();
-      return auditCall(ctx, {
+      const facts = {
         identity: options.auth.identity,
         target,
         action,
@@ -88,7 +93,10 @@ export function guardedCall(
         latencyMs,
         attempt,
         idempotencyKey: options.idempotencyKey,
-      });
+      };
+      if (options.auditBuffer === undefined) return auditCall(ctx, facts);
+      options.auditBuffer.add(facts);
+      return Promise.resolve();
     };
     try {
       let req = first;

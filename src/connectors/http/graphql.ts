@@ -117,6 +117,7 @@ export async function graphqlRequest(
       auth: conn.auth,
       timeoutMs: conn.timeoutMs,
       audit: options.audit,
+      auditBuffer: conn.auditBuffer,
       inspect(res) {
         const body = parseJsonResponse(res, what) as { data?: unknown; errors?: GraphQLError[] };
         const errors = Array.isArray(body.errors) ? body.errors : [];
@@ -206,7 +207,7 @@ export const graphqlPoll = defineConnector({
   },
   async connect(cfg, connectCtx): Promise<SourceSession> {
     const conn = openConnection(cfg, connectCtx);
-    return { read: (ctx) => pollGraphQL(cfg, conn, ctx), close: () => conn.client.close() };
+    return { read: (ctx) => pollGraphQL(cfg, conn, ctx), close: () => conn.close() };
   },
 });
 

@@ -127,6 +127,7 @@ export const httpCall = defineConnector({
                 overrides: cfg,
                 idempotencyKey: key,
                 audit: cfg.audit,
+                auditBuffer: conn.auditBuffer,
                 timeoutMs: conn.timeoutMs,
               },
             );
@@ -151,7 +152,7 @@ export const httpCall = defineConnector({
           }
         }
       },
-      close: () => conn.client.close(),
+      close: () => conn.close(),
     };
   },
 });

@@ -21,7 +21,7 @@ export {
   type StatusOverrides,
 } from './classify-response.js';
 export { guardedCall, type CallOptions, type CallResult } from './call.js';
-export { auditCall, type HttpAuditFacts } from './audit.js';
+export { auditCall, AuditBuffer, type AuditBufferOptions, type HttpAuditFacts } from './audit.js';
 export {
   IncrementalCursor,
   incrementalSchema,

@@ -10,6 +10,7 @@ import { authSchema, createAuth, type HttpAuth } from './auth/index.js';
 import { statusOverridesSchema } from './classify-response.js';
 import type { SsrfOptions } from './ssrf.js';
 import { createHttpClient, DEFAULT_MAX_RESPONSE_BYTES, type HttpClient } from './client.js';
+import { AuditBuffer } from './audit.js';
 
 /**
  * Shared fields, spread into each connector's config object.
@@ -77,11 +78,15 @@ export interface CommonHttpConfig {
     | undefined;
 }
 
-/** A connected client with its auth and limits. */
+/** A connected client with its auth, limits and audit buffer. */
 export interface HttpConnection {
   client: HttpClient;
   auth: HttpAuth;
   timeoutMs: number;
+  /** The session's audit rows, written in groups (see {@link AuditBuffer}). */
+  auditBuffer: AuditBuffer;
+  /** Writes the held audit rows, then closes every pooled connection. */
+  close(): Promise<void>;
 }
 
 /**
@@ -89,7 +94,9 @@ export interface HttpConnection {
  *
  * @example
  * ```ts
- * const { client, auth } = openConnection(config, ctx);
+ * const conn = openConnection(config, ctx);
+ * const { response } = await guardedCall(ctx, build, { client: conn.client, auth: conn.auth, auditBuffer: conn.auditBuffer });
+ * await conn.close();
  * ```
  */
 export function openConnection(
@@ -117,5 +124,18 @@ export function openConnection(
       : {}),
   });
   const auth = createAuth(config.auth, { secrets: ctx.secrets, client });
-  return { client, auth, timeoutMs };
+  const auditBuffer = new AuditBuffer(ctx);
+  return {
+    client,
+    auth,
+    timeoutMs,
+    auditBuffer,
+    async close() {
+      try {
+        await auditBuffer.close();
+      } finally {
+        await client.close();
+      }
+    },
+  };
 }

@@ -274,6 +274,13 @@ describe('http-poll conditional requests', () => {
     expect(second.status).toBe('succeeded');
     expect(second.counts.read).toBe(0);
     expect(hits.get('etag')).toBe(2);
+    // The 304 is counted beside the validators, per URL.
+    const cached = await store.cache.get('http-validators', `${base}/etag`);
+    expect(cached?.value).toEqual({ etag: '"v1"', lastModified: null, notModified: 1 });
+    await first.runtime.run('it');
+    expect((await store.cache.get('http-validators', `${base}/etag`))?.value).toMatchObject({
+      notModified: 2,
+    });
   });
 
   it('sends If-Modified-Since from Last-Modified', async () => {

@@ -12,6 +12,7 @@ import {
   type SourceSession,
 } from '../../core/connector.js';
 import { PatchbayError } from '../../core/errors.js';
+import type { JsonValue } from '../../core/json-safe.js';
 import { headerValue } from '../../policies/rate-limit-headers.js';
 import { guardedCall } from './call.js';
 import { parseJsonResponse } from './classify-response.js';
@@ -58,7 +59,11 @@ const config = z
 /** Parsed `http-poll` config. */
 export type RestSourceConfig = z.output<typeof config>;
 
-/** Cache namespace of ETag / Last-Modified validators. */
+/**
+ * Cache namespace of ETag / Last-Modified validators, one entry per page URL:
+ * `{ etag, lastModified, notModified }`, the last being how many 304s that URL
+ * has answered.
+ */
 const VALIDATORS = 'http-validators';
 
 /**
@@ -93,7 +98,7 @@ export const httpPoll = defineConnector({
     const conn = openConnection(cfg, connectCtx);
     return {
       read: (ctx) => poll(cfg, conn, ctx),
-      close: () => conn.client.close(),
+      close: () => conn.close(),
     };
   },
 });
@@ -153,14 +158,20 @@ async function* poll(
         auth: conn.auth,
         overrides: cfg,
         audit: cfg.audit,
+        auditBuffer: conn.auditBuffer,
         timeoutMs: conn.timeoutMs,
       },
     );
     pages++;
     if (outcome === 'not-modified') {
-      // Nothing changed since the last acknowledged response: no processing at all.
+      // Nothing changed since the last acknowledged response: no parsing, no records,
+      // no checkpoint; only counted, in the validators entry of that URL.
+      const notModified = countOf(validators?.value) + 1;
+      if (validators !== undefined && isObject(validators.value)) {
+        await ctx.store.cache.set(VALIDATORS, pageUrl.href, { ...validators.value, notModified });
+      }
       ctx.logger.info(
-        { integration: ctx.integrationId, notModified: 1, target: pageUrl.pathname },
+        { integration: ctx.integrationId, notModified, target: pageUrl.pathname },
         'not modified',
       );
       return;
@@ -191,15 +202,20 @@ async function* poll(
         data,
       })),
       checkpoint,
-      // Validators are saved only once the page is acknowledged: a crash before that re-reads it.
-      ack:
-        conditional && (etag !== undefined || lastModified !== undefined)
-          ? () =>
-              ctx.store.cache.set(VALIDATORS, pageUrl.href, {
-                etag: etag ?? null,
-                lastModified: lastModified ?? null,
-              })
-          : undefined,
+      ack: async () => {
+        // Not awaited: rows handed over before the runtime saves this page's checkpoint
+        // commit with it (the store commits in order), at no extra fsync. Without a
+        // checkpoint there is no commit to join, so the buffer's own limits decide.
+        if (checkpoint !== undefined) void conn.auditBuffer.flush();
+        // Validators are saved only once the page is acknowledged: a crash before that re-reads it.
+        if (conditional && (etag !== undefined || lastModified !== undefined)) {
+          await ctx.store.cache.set(VALIDATORS, pageUrl.href, {
+            etag: etag ?? null,
+            lastModified: lastModified ?? null,
+            notModified: countOf(validators?.value),
+          });
+        }
+      },
     };
     url = next;
   }
@@ -215,6 +231,16 @@ function budgetReached(
   if (items >= ctx.budget.maxItems) return 'maxItems';
   if (Date.now() >= ctx.budget.deadline) return 'deadline';
   return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, JsonValue> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** 304s answered so far for one URL (kept across validator changes). */
+function countOf(value: unknown): number {
+  const n = isObject(value) ? value['notModified'] : undefined;
+  return typeof n === 'number' ? n : 0;
 }
 
 function conditionalHeaders(value: unknown): Record<string, string> {
