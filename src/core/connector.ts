@@ -28,6 +28,13 @@ export interface ConnectorCapabilities {
   idempotentWrites: boolean;
   /** Whether `check()` can test the connection without side effects. */
   connectionTest: boolean;
+  /**
+   * Sinks: each external call inside `write` already goes through `ctx.guard`
+   * (retries, breaker, timeout per call). The runtime then writes once
+   * instead of wrapping the write in the pipeline again, which would nest
+   * the retries (5 × 5 attempts) and count one failure twice. Default false.
+   */
+  guardsOwnCalls?: boolean;
 }
 
 /** One attempt of a guarded call. */

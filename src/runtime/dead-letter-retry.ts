@@ -62,6 +62,7 @@ export async function retryDeadLetters(
         prepared,
         guard: services.workGuardFor?.(prepared.id) ?? services.guardFor(prepared.id),
         writeSink: sink.write,
+        sinkGuardsOwnCalls: sink.guardsOwnCalls,
         sinkName: sink.name,
         ctx,
         mode: 'replay',

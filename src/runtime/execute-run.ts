@@ -121,6 +121,7 @@ export async function executeRun(
       prepared,
       guard: services.workGuardFor?.(prepared.id) ?? services.guardFor(prepared.id),
       writeSink: sink.write,
+      sinkGuardsOwnCalls: sink.guardsOwnCalls,
       sinkName: sink.name,
       ctx: drainCtx,
       mode,

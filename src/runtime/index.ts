@@ -3,7 +3,14 @@
  * schedules and streams, replay, retry dead letters, report status.
  */
 export { createRuntime, Runtime, type RuntimeOptions } from './runtime.js';
-export { defineProject, loadProject, type Project, type ProjectOptions } from './project.js';
+export {
+  defineProject,
+  loadProject,
+  type Project,
+  type ProjectOptions,
+  type SecretInfo,
+  type LoadedSecretInfo,
+} from './project.js';
 export { executeRun, type RunOptions, type RunResult } from './execute-run.js';
 export { prepareAll, prepareIntegration, type PreparedIntegration } from './prepare.js';
 export { retryDeadLetters, type DeadLetterRetryResult } from './dead-letter-retry.js';

@@ -12,7 +12,7 @@ import { toJsonSafe } from '../core/json-safe.js';
 import { redactDeep } from '../core/secrets/redaction.js';
 import type { StepContext } from '../core/integration.js';
 import type { PreparedIntegration } from './prepare.js';
-import type { CallGuard, RuntimeServices } from './services.js';
+import { singleAttempt, type CallGuard, type RuntimeServices } from './services.js';
 
 /** Counters of one batch (or one run). */
 export interface ItemCounts {
@@ -63,6 +63,8 @@ export interface BatchDeps {
   prepared: PreparedIntegration;
   guard: CallGuard;
   writeSink: SinkWriter;
+  /** The sink runs each call through `ctx.guard` itself: write once, unwrapped. */
+  sinkGuardsOwnCalls?: boolean;
   sinkName: string;
   ctx: ConnectorContext;
   mode: 'live' | 'replay';
@@ -184,7 +186,8 @@ async function write(
 ): Promise<{ ok: true } | { ok: false; error: PatchbayError; attempts: number }> {
   let attempts = 0;
   try {
-    await deps.guard.execute(async ({ attempt, signal }) => {
+    const guard = deps.sinkGuardsOwnCalls ? singleAttempt : deps.guard;
+    await guard.execute(async ({ attempt, signal }) => {
       attempts = attempt;
       const started = performance.now();
       try {

@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { configFailure, configIssues } from '../core/config-issues.js';
 import { PatchbayError } from '../core/errors.js';
 import { isIntegration, type Integration } from '../core/integration.js';
+import { parseDuration, type Duration } from '../core/duration.js';
+import { isSecretRef } from '../core/secrets/resolver.js';
 import { alertsSchema, type AlertsOptions } from '../operations/alerts/config.js';
 
 const CONFIG_NAMES = [
@@ -37,6 +39,45 @@ export interface ProjectOptions {
   shutdownGraceSeconds?: number;
   /** Alert sinks, route, escalation and rules (see `AlertsOptions` in `patchbay/operations`). Default: no alerts. */
   alerts?: AlertsOptions;
+  /**
+   * What each credential is for and who rotates it, keyed by secret
+   * reference, for the secret inventory and the rotation check. Every key
+   * must be a reference (`env:NAME`, `file:/path`, ...). Defaults per
+   * reference: purpose from the connector field's description, rotated by
+   * the owner team of the integration using it, rotated every `365d`.
+   */
+  secrets?: Record<string, SecretInfo>;
+}
+
+/**
+ * Inventory facts about one credential, declared in the project.
+ *
+ * @example
+ * ```ts
+ * const info: SecretInfo = { purpose: 'GPS vendor API token', rotatedBy: 'fleet', rotateEvery: '90d' };
+ * ```
+ */
+export interface SecretInfo {
+  /** What the credential is for. */
+  purpose?: string;
+  /** Who rotates it (a team or person). */
+  rotatedBy?: string;
+  /** How often it must be rotated. Default `365d`. */
+  rotateEvery?: Duration;
+}
+
+/**
+ * {@link SecretInfo} as loaded: the rotation period in milliseconds.
+ *
+ * @example
+ * ```ts
+ * project.secrets['env:GPS_TOKEN']?.rotateEveryMs; // 7_776_000_000 for '90d'
+ * ```
+ */
+export interface LoadedSecretInfo {
+  purpose?: string | undefined;
+  rotatedBy?: string | undefined;
+  rotateEveryMs?: number | undefined;
 }
 
 /** A loaded project with absolute paths. */
@@ -49,7 +90,36 @@ export interface Project {
   logLevel: NonNullable<ProjectOptions['logLevel']>;
   shutdownGraceSeconds: number;
   alerts: AlertsOptions | undefined;
+  /** {@link ProjectOptions.secrets}, with periods parsed; `{}` when none are declared. */
+  secrets: Record<string, LoadedSecretInfo>;
 }
+
+const durationSchema = z.union([z.number().nonnegative(), z.string().min(1)]).refine(
+  (v) => {
+    try {
+      return parseDuration(v) > 0;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected a positive duration such as "90d" or "365d"' },
+);
+
+const secretInfoSchema = z
+  .object({
+    purpose: z.string().min(1).optional(),
+    rotatedBy: z.string().min(1).optional(),
+    rotateEvery: durationSchema.optional(),
+  })
+  .strict();
+
+// Keys are references, never values: a key that is not a reference is most
+// likely a pasted credential, so the message does not echo it.
+const secretsSchema = z
+  .record(z.string(), secretInfoSchema)
+  .refine((r) => Object.keys(r).every((k) => isSecretRef(k)), {
+    error: 'every key must be a secret reference such as env:NAME or file:/path',
+  });
 
 const projectSchema = z
   .object({
@@ -74,6 +144,7 @@ const projectSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     shutdownGraceSeconds: z.number().positive().optional(),
     alerts: alertsSchema.optional(),
+    secrets: secretsSchema.optional(),
   })
   .strict();
 
@@ -215,5 +286,16 @@ export async function loadProject(path: string): Promise<Project> {
     logLevel: options.logLevel ?? 'info',
     shutdownGraceSeconds: options.shutdownGraceSeconds ?? 30,
     alerts: options.alerts,
+    secrets: Object.fromEntries(
+      Object.entries(options.secrets ?? {}).map(([ref, info]) => [
+        ref,
+        {
+          purpose: info.purpose,
+          rotatedBy: info.rotatedBy,
+          rotateEveryMs:
+            info.rotateEvery === undefined ? undefined : parseDuration(info.rotateEvery),
+        },
+      ]),
+    ),
   };
 }

@@ -7,6 +7,8 @@ import type { PreparedIntegration } from './prepare.js';
 export interface OpenSink {
   name: string;
   write: SinkWriter;
+  /** The sink guards each of its calls itself (see `ConnectorCapabilities.guardsOwnCalls`). */
+  guardsOwnCalls: boolean;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export async function openSink(
     return {
       name: sink.name,
       write: (records, c) => sink.write(records, c),
+      guardsOwnCalls: false,
       close: async () => {},
     };
   }
@@ -36,6 +39,7 @@ export async function openSink(
   return {
     name: spec.kind,
     write: (records, c) => session.write(records, c),
+    guardsOwnCalls: spec.capabilities.guardsOwnCalls === true,
     close: () => session.close(),
   };
 }

@@ -67,6 +67,7 @@ export async function retryRejects(
         prepared,
         guard: services.workGuardFor?.(integrationId) ?? services.guardFor(integrationId),
         writeSink: sink.write,
+        sinkGuardsOwnCalls: sink.guardsOwnCalls,
         sinkName: sink.name,
         ctx: { ...base, [REJECT_SINK]: (r: RejectAdd) => void (again = r) } as typeof base,
         mode: 'replay',

@@ -4,7 +4,7 @@ import { simulatedOrders } from '../simulated/index.js';
 import { captureLog } from '../../observability/testing.js';
 import type { SqliteStore } from '../../store/sqlite/index.js';
 import { httpCall } from './http-sink.js';
-import { runtimeFor, tempStore } from './__fixtures__/test-support.js';
+import { FAST_POLICIES, runtimeFor, tempStore } from './__fixtures__/test-support.js';
 
 const TOKEN = 'sink-bearer-token-value-7f3a9c';
 process.env['PB_HTTP_SINK_TOKEN'] = TOKEN;
@@ -38,6 +38,10 @@ beforeAll(async () => {
   server.post('/plain', async (req) => {
     requests.push({ key: req.headers['idempotency-key'] as string | undefined, auth: undefined });
     return { ok: true };
+  });
+  server.post('/down', async (req, reply) => {
+    requests.push({ key: req.headers['idempotency-key'] as string | undefined, auth: undefined });
+    return reply.code(503).send({ error: 'maintenance' });
   });
   server.put('/orders/:no', async (req) => ({ no: (req.params as { no: string }).no }));
   base = await server.listen({ host: '127.0.0.1', port: 0 });
@@ -117,6 +121,20 @@ describe('http-call', () => {
     expect(audit.filter((a) => a.outcome === 'failure')[0]).toMatchObject({
       errorKind: 'connection',
     });
+  });
+
+  it('retries a failing call maxAttempts times in all, not once per runtime attempt', async () => {
+    // The connector guards each call itself; a second pipeline around the whole write
+    // would multiply the attempts (4 × 4 = 16 requests to a target that is down).
+    const runtime = await runtimeFor(
+      store,
+      simulatedOrders({ ordersPerRun: 1, pageSize: 1 }),
+      sink({ url: `${base}/down` }),
+    );
+    const result = await runtime.run('it');
+    expect(result.status).toBe('failed');
+    expect(requests).toHaveLength(FAST_POLICIES.retry.maxAttempts);
+    expect(new Set(requests.map((r) => r.key)).size).toBe(1);
   });
 
   it('dead-letters a record the target rejects with 4xx, without retrying it', async () => {

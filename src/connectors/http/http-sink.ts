@@ -86,6 +86,7 @@ export const httpCall = defineConnector({
     replay: 'none',
     idempotentWrites: true,
     connectionTest: false,
+    guardsOwnCalls: true,
   },
   async connect(cfg, connectCtx): Promise<SinkSession> {
     const guardOn = cfg.ssrfGuard === 'on' || (cfg.ssrfGuard === 'auto' && hostFromData(cfg.url));
