@@ -11,25 +11,44 @@ import { ownerTeam } from '../core/integration.js';
 import type { PreparedIntegration } from '../runtime/prepare.js';
 import { checkConnection, type CheckContextFactory } from './connect.js';
 import { staticItems } from './items.js';
+import { checkRotation, type RotationContext } from './rotation.js';
 import { worst, type CheckReport, type IntegrationCheck } from './types.js';
 
 export * from './types.js';
 export * from './items.js';
 export { checkConnection, type CheckContextFactory } from './connect.js';
 export { scanConnectorConfig, urlHasCredentials, type SecretFinding } from './secrets.js';
+export {
+  checkRotation,
+  rotationDue,
+  referencesOf,
+  DEFAULT_ROTATE_EVERY_MS,
+  type RotationContext,
+  type RotationDue,
+} from './rotation.js';
 
 /**
- * Runs the static checklist for one integration. Pure.
+ * Runs the checklist for one integration. Pure: with `rotation` (the
+ * recorded rotations and the clock, supplied by the caller) it adds the
+ * `rotation` item right after `auth`; without it, only the static items.
  *
  * @example
  * ```ts
  * import { prepareIntegration } from 'patchbay/runtime';
  * const result = checkIntegration(prepareIntegration(ordersToWarehouse));
  * result.status; // 'pass' | 'warn' | 'fail'
+ * const withRotation = checkIntegration(prepared, { rotation: { now: Date.now(), rotations: new Map() } });
  * ```
  */
-export function checkIntegration(p: PreparedIntegration): IntegrationCheck {
+export function checkIntegration(
+  p: PreparedIntegration,
+  options: { rotation?: RotationContext | undefined } = {},
+): IntegrationCheck {
   const items = staticItems(p);
+  if (options.rotation) {
+    const at = items.findIndex((i) => i.id === 'auth') + 1;
+    items.splice(at, 0, checkRotation(p, options.rotation));
+  }
   return {
     id: p.id,
     pattern: p.definition.pattern,
@@ -55,22 +74,23 @@ export function summarize(integrations: IntegrationCheck[]): CheckReport {
 }
 
 /**
- * Runs the checklist for every given integration; with `connect`, also tests
- * each connector's connection (sequentially, to keep the load on peers low).
+ * Runs the checklist for every given integration; with `rotation`, also the
+ * secret-rotation item; with `connect`, also tests each connector's
+ * connection (sequentially, to keep the load on peers low).
  *
  * @example
  * ```ts
- * const report = await checkProject(prepared);
+ * const report = await checkProject(prepared, { rotation: { now: Date.now(), rotations } });
  * for (const i of report.integrations) console.log(i.id, i.status);
  * ```
  */
 export async function checkProject(
   prepared: readonly PreparedIntegration[],
-  options: { connect?: CheckContextFactory; timeoutMs?: number } = {},
+  options: { connect?: CheckContextFactory; timeoutMs?: number; rotation?: RotationContext } = {},
 ): Promise<CheckReport> {
   const results: IntegrationCheck[] = [];
   for (const p of prepared) {
-    const result = checkIntegration(p);
+    const result = checkIntegration(p, { rotation: options.rotation });
     if (options.connect) {
       const factory = options.connect;
       const item = await checkConnection(

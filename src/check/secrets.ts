@@ -23,6 +23,14 @@ export interface SecretFinding {
   field: string;
   /** `reference`: a secret held by reference (good); the others are problems. */
   kind: 'reference' | 'plaintext-secret-field' | 'plaintext-secret-key' | 'url-credentials';
+  /**
+   * The reference itself (`env:GPS_TOKEN`) when `kind` is `reference`: a
+   * name, safe to show. Never set for the other kinds, whose value may be
+   * the credential.
+   */
+  reference?: string;
+  /** The field's description from the connector's config schema, when it has one. */
+  description?: string;
 }
 
 /**
@@ -40,8 +48,11 @@ export function scanConnectorConfig(
   config: unknown,
 ): SecretFinding[] {
   let flagged: Set<string>;
+  const descriptions = new Map<string, string>();
   try {
-    flagged = new Set(describeConnector(spec).secretFields);
+    const described = describeConnector(spec);
+    flagged = new Set(described.secretFields);
+    collectDescriptions(described.configSchema, '', descriptions);
   } catch {
     // A schema that cannot be described still gets the key and URL heuristics.
     flagged = new Set();
@@ -49,15 +60,54 @@ export function scanConnectorConfig(
   const findings: SecretFinding[] = [];
   walk(config, '', (path, key, value) => {
     const field = `${prefix}.config.${path}`;
-    if (flagged.has(path.replace(/\[\d+\]/g, '[]'))) {
-      findings.push({ field, kind: isSecretRef(value) ? 'reference' : 'plaintext-secret-field' });
+    const shape = path.replace(/\[\d+\]/g, '[]');
+    const description = descriptions.get(shape);
+    const found = (kind: Exclude<SecretFinding['kind'], 'reference'>): SecretFinding => {
+      const f: SecretFinding = isSecretRef(value)
+        ? { field, kind: 'reference', reference: value }
+        : { field, kind };
+      if (description !== undefined) f.description = description;
+      return f;
+    };
+    if (flagged.has(shape)) {
+      findings.push(found('plaintext-secret-field'));
     } else if (key !== undefined && isSecretKey(key)) {
-      findings.push({ field, kind: isSecretRef(value) ? 'reference' : 'plaintext-secret-key' });
+      findings.push(found('plaintext-secret-key'));
     } else if (urlHasCredentials(value)) {
       findings.push({ field, kind: 'url-credentials' });
     }
   });
   return findings;
+}
+
+/** Field descriptions by dotted path (`list[].token`), for "what it is for" in the inventory. */
+function collectDescriptions(
+  schema: Record<string, unknown>,
+  path: string,
+  out: Map<string, string>,
+  depth = 0,
+): void {
+  if (depth > 12) return;
+  const description = schema['description'];
+  if (path && typeof description === 'string' && !out.has(path)) out.set(path, description);
+  const props = schema['properties'];
+  if (props && typeof props === 'object') {
+    for (const [key, sub] of Object.entries(props as Record<string, Record<string, unknown>>)) {
+      collectDescriptions(sub, path ? `${path}.${key}` : key, out, depth + 1);
+    }
+  }
+  const items = schema['items'];
+  if (items && typeof items === 'object' && !Array.isArray(items)) {
+    collectDescriptions(items as Record<string, unknown>, `${path}[]`, out, depth + 1);
+  }
+  for (const key of ['anyOf', 'oneOf', 'allOf']) {
+    const branches = schema[key];
+    if (Array.isArray(branches)) {
+      for (const b of branches as Record<string, unknown>[]) {
+        collectDescriptions(b, path, out, depth + 1);
+      }
+    }
+  }
 }
 
 function walk(

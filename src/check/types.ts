@@ -24,6 +24,7 @@ export type CheckStatus = 'pass' | 'warn' | 'fail';
 export const CHECK_ITEMS = [
   'pattern',
   'auth',
+  'rotation',
   'retries',
   'idempotency',
   'replay',
@@ -35,7 +36,8 @@ export const CHECK_ITEMS = [
 ] as const;
 
 /**
- * One of {@link CHECK_ITEMS}. `connection` only appears with `--connect`.
+ * One of {@link CHECK_ITEMS}. `connection` only appears with `--connect`;
+ * `rotation` only when the caller passes the recorded rotations.
  *
  * @example
  * ```ts

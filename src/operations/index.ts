@@ -9,4 +9,12 @@ export * from './alert-sinks/index.js';
 export { FreshnessMonitor, type FreshnessMonitorOptions } from './freshness.js';
 export * from './registry/index.js';
 export { secretUses, alertSinkSecretUses, checkResolvable, type SecretUse } from './inventory.js';
+export {
+  recordRotation,
+  readRotations,
+  inventoryRows,
+  ROTATION_NAMESPACE,
+  type RotationRecord,
+  type InventoryRow,
+} from './secret-rotation.js';
 export { startAlerting, type Alerting } from './wiring.js';

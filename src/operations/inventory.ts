@@ -16,7 +16,7 @@ import type { AlertSink } from './alert-sinks/types.js';
  *
  * @example
  * ```ts
- * const row: SecretUse = { integration: 'positions', field: 'source.config.token', reference: 'env:GPS_TOKEN', scheme: 'env', status: 'reference' };
+ * const row: SecretUse = { integration: 'positions', field: 'source.config.token', reference: 'env:GPS_TOKEN', scheme: 'env', status: 'reference', purpose: 'API token' };
  * ```
  */
 export interface SecretUse {
@@ -29,18 +29,10 @@ export interface SecretUse {
   scheme: string | null;
   /** `reference` is good; the others are credentials written into the config. */
   status: SecretFinding['kind'];
+  /** What the field is for, from the connector's config schema; null when it has no description. */
+  purpose: string | null;
   /** Set by {@link checkResolvable}: whether the reference resolves in this process. */
   resolvable?: boolean;
-}
-
-function valueAt(root: unknown, path: string): unknown {
-  let cur: unknown = root;
-  for (const part of path.split(/\.|(?=\[)/)) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    const index = /^\[(\d+)\]$/.exec(part);
-    cur = index ? (cur as unknown[])[Number(index[1])] : (cur as Record<string, unknown>)[part];
-  }
-  return cur;
 }
 
 /**
@@ -59,16 +51,14 @@ export function secretUses(p: PreparedIntegration): SecretUse[] {
   const uses: SecretUse[] = [];
   for (const [prefix, connector] of parts) {
     for (const f of scanConnectorConfig(prefix, connector.spec, connector.config)) {
-      const ref =
-        f.kind === 'reference'
-          ? String(valueAt(connector.config, f.field.slice(`${prefix}.config.`.length)))
-          : null;
+      const ref = f.reference ?? null;
       uses.push({
         integration: p.id,
         field: f.field,
         reference: ref,
         scheme: ref ? ref.slice(0, ref.indexOf(':')) : null,
         status: f.kind,
+        purpose: f.description ?? null,
       });
     }
   }
@@ -91,6 +81,7 @@ export function alertSinkSecretUses(sinks: readonly AlertSink[]): SecretUse[] {
       reference: ref,
       scheme: ref.slice(0, ref.indexOf(':')),
       status: 'reference' as const,
+      purpose: `alert delivery to ${s.name}`,
     })),
   );
 }

@@ -2,7 +2,12 @@
  * `patchbay check`: the first-iteration checklist for every integration.
  * Exit 1 when any item fails, so CI can gate a first release on it.
  */
-import { checkProject, type CheckReport, type CheckStatus } from '../../check/index.js';
+import {
+  checkProject,
+  referencesOf,
+  type CheckReport,
+  type CheckStatus,
+} from '../../check/index.js';
 import { defaultSecrets } from '../../core/secrets/resolver.js';
 import { connectorContext, singleAttempt, type RuntimeServices } from '../../runtime/services.js';
 import { openSqliteStore } from '../../store/sqlite/index.js';
@@ -11,6 +16,7 @@ import type { CliIo } from '../io.js';
 import { print, printJson } from '../output.js';
 import type { Done, Root } from '../program.js';
 import { cliLogger, openProject, selectIntegrations } from '../project.js';
+import { recordedRotations, rotationContext } from '../rotations.js';
 
 const LABEL: Record<CheckStatus, string> = { pass: 'pass', warn: 'warn', fail: 'FAIL' };
 
@@ -57,7 +63,7 @@ export function registerCheck(root: Root, io: CliIo, done: Done): void {
     .command('check')
     .summary('the first-iteration checklist per integration')
     .description(
-      'Run the first-iteration checklist for every integration: pattern chosen, auth through secret references, retries with backoff, an idempotency strategy, replay, metrics and a log line per call, timeouts per call and per job, an owner, docs. Exits 1 when anything fails.',
+      'Run the first-iteration checklist for every integration: pattern chosen, auth through secret references, secrets rotated on time (recorded with `patchbay secrets rotated`), retries with backoff, an idempotency strategy, replay, metrics and a log line per call, timeouts per call and per job, an owner, docs. Exits 1 when anything fails.',
     )
     .option('--only <ids...>', 'check only these integrations')
     .option('--connect', 'also open each connector and run its connection test')
@@ -70,6 +76,10 @@ export function registerCheck(root: Root, io: CliIo, done: Done): void {
       const global = cmd.optsWithGlobals();
       const loaded = await openProject(global.project);
       const selected = selectIntegrations(loaded, opts.only);
+      const rotation = rotationContext(
+        loaded.project,
+        await recordedRotations(loaded.project, selected.flatMap(referencesOf)),
+      );
       let report: CheckReport;
       if (opts.connect) {
         // Connection tests get a throwaway in-memory store: a check must not
@@ -85,13 +95,14 @@ export function registerCheck(root: Root, io: CliIo, done: Done): void {
         };
         try {
           report = await checkProject(selected, {
+            rotation,
             connect: (id, kind, signal) => connectorContext(services, id, kind, signal),
           });
         } finally {
           await store.close();
         }
       } else {
-        report = await checkProject(selected);
+        report = await checkProject(selected, { rotation });
       }
       if (opts.json) printJson(io, { project: loaded.project.name, ...report });
       else printCheckReport(io, report);

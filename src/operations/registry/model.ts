@@ -1,16 +1,60 @@
 /**
  * One registry entry per integration, built from its definition, its live
- * status and its checklist result. Pure data: the Markdown pages (and later
- * the console) render it. Secret references appear by name, never by value.
+ * status and its checklist result. Pure data: the Markdown and HTML pages
+ * (and later the console) render it. Secret references appear by name, never
+ * by value. Strings are plain text; renderers add formatting and escaping.
+ *
+ * Everything outside `live` depends only on the project's definition, so
+ * pages can be checked for staleness in CI without the store; `live` (last
+ * run, recorded rotations) changes with every run and is left out of that
+ * comparison.
  */
+import {
+  DEFAULT_ROTATE_EVERY_MS,
+  rotationDue,
+  type RotationContext,
+} from '../../check/rotation.js';
 import type { IntegrationCheck } from '../../check/types.js';
 import { formatDuration } from '../../core/duration.js';
 import { ownerTeam, type Trigger } from '../../core/integration.js';
 import { resolvePolicies } from '../../policies/options.js';
 import { RateLimiter } from '../../policies/rate-limiter.js';
 import type { PreparedIntegration } from '../../runtime/prepare.js';
+import type { LoadedSecretInfo } from '../../runtime/project.js';
 import type { IntegrationStatus } from '../../runtime/status.js';
 import { secretUses, type SecretUse } from '../inventory.js';
+
+/**
+ * One credential use as a registry page shows it: names and declarations only.
+ *
+ * @example
+ * ```ts
+ * const s: RegistrySecret = { integration: 'positions', field: 'source.config.token', reference: 'env:GPS_TOKEN', scheme: 'env', status: 'reference', purpose: 'API token', rotatedBy: 'fleet', rotateEvery: '365d' };
+ * ```
+ */
+export interface RegistrySecret extends SecretUse {
+  rotatedBy: string;
+  /** The rotation period, e.g. `365d`; null for plaintext findings. */
+  rotateEvery: string | null;
+}
+
+/**
+ * The part of an entry that changes with every run; absent when the store was not read.
+ *
+ * @example
+ * ```ts
+ * entry.live?.rotations.filter((r: RegistryLive['rotations'][number]) => r.state === 'overdue');
+ * ```
+ */
+export interface RegistryLive {
+  lastRun: string;
+  rotations: Array<{
+    reference: string;
+    lastRotated: string;
+    due: string;
+    state: 'ok' | 'overdue' | 'unrecorded';
+  }>;
+}
 
 /**
  * Everything a registry page says about one integration.
@@ -30,7 +74,7 @@ export interface RegistryEntry {
   customerOwner: string | null;
   source: { kind: string; title: string };
   sink: { kind: string; title: string; idempotent: boolean };
-  secrets: SecretUse[];
+  secrets: RegistrySecret[];
   trigger: string;
   rateLimit: string;
   retry: string;
@@ -41,14 +85,14 @@ export interface RegistryEntry {
   metrics: string[];
   alertRoutes: string[];
   runbook: string | null;
-  lastRun: string;
   check: { status: string; items: Array<{ id: string; status: string; reason: string }> } | null;
+  live: RegistryLive | null;
 }
 
 function triggerText(t: Trigger): string {
   if (t.type === 'stream') return 'stream (continuous)';
   if (t.type === 'manual') return 'manual (patchbay run --once, replay, admin API)';
-  const when = t.every !== undefined ? `every ${String(t.every)}` : `cron \`${t.cron}\``;
+  const when = t.every !== undefined ? `every ${String(t.every)}` : `cron ${t.cron}`;
   const parts = [when, `time zone ${t.timezone ?? 'UTC'}`];
   if (t.quietWindow) parts.push(`quiet window ${t.quietWindow.from}–${t.quietWindow.to}`);
   if (t.jitter !== undefined) parts.push(`jitter ${String(t.jitter)}`);
@@ -81,7 +125,8 @@ export function metricNames(id: string): string[] {
 }
 
 /**
- * Builds the registry entry of one integration.
+ * Builds the registry entry of one integration. `status` and `rotation`
+ * (read from the store) fill `live`; give neither and `live` is null.
  *
  * @example
  * ```ts
@@ -94,6 +139,9 @@ export function registryEntry(
     status?: IntegrationStatus | undefined;
     check?: IntegrationCheck | undefined;
     alertRoutes?: readonly string[] | undefined;
+    /** The project's `secrets` declarations (purpose, rotated by, period). */
+    declared?: Readonly<Record<string, LoadedSecretInfo>> | undefined;
+    rotation?: RotationContext | undefined;
   } = {},
 ): RegistryEntry {
   const def = p.definition;
@@ -119,7 +167,6 @@ export function registryEntry(
   const key = def.idempotencyKey;
   const replayMode = p.source.spec.capabilities.replay;
   const status = live.status;
-  const last = status?.lastRun;
   return {
     id: p.id,
     description: def.description ?? null,
@@ -132,7 +179,17 @@ export function registryEntry(
     customerOwner: def.docs?.customerOwner ?? null,
     source: { kind: p.source.spec.kind, title: p.source.spec.title },
     sink,
-    secrets: secretUses(p),
+    secrets: secretUses(p).map((u) => {
+      const info = u.reference ? live.declared?.[u.reference] : undefined;
+      return {
+        ...u,
+        purpose: info?.purpose ?? u.purpose,
+        rotatedBy: info?.rotatedBy ?? ownerTeam(owner),
+        rotateEvery: u.reference
+          ? formatDuration(info?.rotateEveryMs ?? DEFAULT_ROTATE_EVERY_MS)
+          : null,
+      };
+    }),
     trigger: triggerText(def.trigger),
     rateLimit,
     retry: r
@@ -148,16 +205,53 @@ export function registryEntry(
     metrics: metricNames(p.id),
     alertRoutes: [...(live.alertRoutes ?? [])],
     runbook: def.docs?.runbook ?? null,
-    lastRun: !status
-      ? 'unknown (store not read)'
-      : last
-        ? `${last.status} at ${new Date(last.startedAt).toISOString()} (${last.trigger}, ${last.mode}); last success ${status.lastSuccessAt === null ? 'never' : new Date(status.lastSuccessAt).toISOString()}; ${status.deadLetters} dead letters; breaker ${status.breaker}${status.stale ? '; STALE' : ''}`
-        : 'never run',
     check: live.check
       ? {
           status: live.check.status,
           items: live.check.items.map((i) => ({ id: i.id, status: i.status, reason: i.reason })),
         }
       : null,
+    live: status || live.rotation ? liveState(p, status, live) : null,
+  };
+}
+
+function iso(at: number | null): string {
+  return at === null ? '-' : new Date(at).toISOString();
+}
+
+function liveState(
+  p: PreparedIntegration,
+  status: IntegrationStatus | undefined,
+  live: {
+    declared?: Readonly<Record<string, LoadedSecretInfo>> | undefined;
+    rotation?: RotationContext | undefined;
+  },
+): RegistryLive {
+  const last = status?.lastRun;
+  const lastRun = !status
+    ? 'unknown (store not read)'
+    : last
+      ? `${last.status} at ${iso(last.startedAt)} (${last.trigger}, ${last.mode}); last success ${iso(status.lastSuccessAt)}; ${status.deadLetters} dead letters; breaker ${status.breaker}${status.stale ? '; STALE' : ''}`
+      : 'never run';
+  const ctx = live.rotation;
+  const refs = [
+    ...new Set(secretUses(p).flatMap((u) => (u.reference === null ? [] : [u.reference]))),
+  ];
+  const periods = Object.fromEntries(
+    Object.entries(live.declared ?? {}).map(([ref, info]) => [ref, info.rotateEveryMs]),
+  );
+  return {
+    lastRun,
+    rotations: ctx
+      ? refs.map((ref) => {
+          const due = rotationDue(ref, { ...ctx, periods: { ...periods, ...ctx.periods } });
+          return {
+            reference: ref,
+            lastRotated: due.lastRotatedAt === null ? 'never recorded' : iso(due.lastRotatedAt),
+            due: due.dueAt === null ? 'unknown' : iso(due.dueAt),
+            state: due.state,
+          };
+        })
+      : [],
   };
 }
