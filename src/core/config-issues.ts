@@ -6,7 +6,15 @@
 import type { z } from 'zod';
 import { PatchbayError } from './errors.js';
 
-/** One failing field of a configuration. */
+/**
+ * One failing field of a configuration.
+ *
+ * @example
+ * ```ts
+ * const issue: ConfigIssue = { field: 'trigger.every', expected: 'a duration such as "5m"' };
+ * throw configFailure('integration gps-positions', [issue]);
+ * ```
+ */
 export interface ConfigIssue {
   field: string;
   expected: string;

@@ -11,12 +11,50 @@ import type { ErrorKind } from './errors.js';
 import type { JsonValue } from './json-safe.js';
 import type { SecretResolverChain } from './secrets/resolver.js';
 
-/** How a source learns that its input has been handled. */
+/**
+ * How a source learns that its input has been handled.
+ *
+ * @example
+ * ```ts
+ * // a queue source that acknowledges each message once it has been written or dead-lettered
+ * const capabilities: ConnectorCapabilities = {
+ *   ack: 'per-item' satisfies AckMode,
+ *   checkpoint: 'none', replay: 'none', idempotentWrites: false, connectionTest: true,
+ * };
+ * ```
+ */
 export type AckMode = 'none' | 'batch' | 'per-item';
-/** How a source can be re-run over a past range. */
+/**
+ * How a source can be re-run over a past range.
+ *
+ * @example
+ * ```ts
+ * // a REST source that can re-read any past window by `updated_since`
+ * const capabilities: ConnectorCapabilities = {
+ *   ack: 'none', checkpoint: 'watermark',
+ *   replay: 'time-range' satisfies ReplayMode,
+ *   idempotentWrites: false, connectionTest: true,
+ * };
+ * ```
+ */
 export type ReplayMode = 'none' | 'checkpoint' | 'time-range' | 'offset' | 'business-date';
 
-/** What a connector can do; read by the runtime and by `patchbay check`. */
+/**
+ * What a connector can do; read by the runtime and by `patchbay check`.
+ *
+ * @example
+ * ```ts
+ * // an HTTP sink whose PUTs are keyed by id, each call already guarded
+ * const capabilities: ConnectorCapabilities = {
+ *   ack: 'none',
+ *   checkpoint: 'none',
+ *   replay: 'none',
+ *   idempotentWrites: true,
+ *   connectionTest: true,
+ *   guardsOwnCalls: true,
+ * };
+ * ```
+ */
 export interface ConnectorCapabilities {
   /** Sources: how input is acknowledged to the peer. */
   ack: AckMode;
@@ -37,7 +75,18 @@ export interface ConnectorCapabilities {
   guardsOwnCalls?: boolean;
 }
 
-/** One attempt of a guarded call. */
+/**
+ * One attempt of a guarded call.
+ *
+ * @example
+ * ```ts
+ * const body = await ctx.guard.execute(async ({ signal, attempt }: AttemptContext) => {
+ *   ctx.logger.debug({ attempt }, 'fetching positions');
+ *   const res = await fetch('https://api.gps.example.com/positions', { signal });
+ *   return res.json();
+ * });
+ * ```
+ */
 export interface AttemptContext {
   /** Aborted at the per-attempt timeout or when the run is cancelled. */
   signal: AbortSignal;
@@ -48,12 +97,31 @@ export interface AttemptContext {
 /**
  * The integration's policy pipeline (bulkhead, rate limit, budget, retry,
  * breaker, timeout) as a connector sees it: every external call goes through it.
+ *
+ * @example
+ * ```ts
+ * const res = await ctx.guard.execute(
+ *   ({ signal }) => fetch(`${baseUrl}/orders/${id}`, { method: 'PUT', body, signal }),
+ *   ctx.signal,
+ * );
+ * ```
  */
 export interface CallGuard {
   execute<T>(fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
-/** Whatever the runtime hands a connector while it runs. */
+/**
+ * Whatever the runtime hands a connector while it runs.
+ *
+ * @example
+ * ```ts
+ * async connect(config, ctx: ConnectorContext) {
+ *   const token = await ctx.secrets.resolve(config.token);
+ *   ctx.logger.info({ integration: ctx.integrationId }, 'connected to GPS API');
+ *   return createSession(config.baseUrl, token, ctx.guard);
+ * }
+ * ```
+ */
 export interface ConnectorContext {
   integrationId: string;
   logger: Logger;
@@ -66,7 +134,23 @@ export interface ConnectorContext {
   signal: AbortSignal;
 }
 
-/** One external call as reported by a connector. */
+/**
+ * One external call as reported by a connector.
+ *
+ * @example
+ * ```ts
+ * const started = Date.now();
+ * await client.put(`/orders/${id}`, body);
+ * ctx.recordCall({
+ *   operation: 'PUT /orders/{id}',
+ *   target: 'erp.example.com',
+ *   outcome: 'success',
+ *   latencyMs: Date.now() - started,
+ *   attempt: 1,
+ *   idempotencyKey: record.idempotencyKey,
+ * });
+ * ```
+ */
 export interface ExternalCall {
   operation: string;
   target: string;
@@ -80,13 +164,32 @@ export interface ExternalCall {
   stale?: boolean | undefined;
 }
 
-/** A replay window: `from` inclusive, `to` exclusive; a checkpoint value or an ISO date/time. */
+/**
+ * A replay window: `from` inclusive, `to` exclusive; a checkpoint value or an ISO date/time.
+ *
+ * @example
+ * ```ts
+ * // re-read May 1st; the live checkpoint is left alone
+ * const range: ReplayRange = { from: '2024-05-01T00:00:00Z', to: '2024-05-02T00:00:00Z' };
+ * ```
+ */
 export interface ReplayRange {
   from: string;
   to?: string | undefined;
 }
 
-/** What a source's `read` gets for one run. */
+/**
+ * What a source's `read` gets for one run.
+ *
+ * @example
+ * ```ts
+ * async *read(ctx: ReadContext) {
+ *   const since = ctx.mode === 'replay' ? ctx.range!.from : String(ctx.checkpoint?.value ?? '1970-01-01T00:00:00Z');
+ *   const rows = await api.ordersUpdatedSince(since, { signal: ctx.signal, limit: ctx.budget.maxItems });
+ *   yield { items: rows.map((r) => ({ key: r.id, data: r })), checkpoint: { kind: 'watermark', value: rows.at(-1)?.updatedAt ?? since } };
+ * }
+ * ```
+ */
 export interface ReadContext extends ConnectorContext {
   /** Live runs resume from here; replays ignore it. */
   checkpoint: Checkpoint | undefined;
@@ -97,7 +200,18 @@ export interface ReadContext extends ConnectorContext {
   budget: { maxItems: number; deadline: number };
 }
 
-/** One item read from a source. */
+/**
+ * One item read from a source.
+ *
+ * @example
+ * ```ts
+ * const item: SourceItem<{ id: string; lat: number; lon: number }> = {
+ *   key: 'truck-17:1714557600',
+ *   data: { id: 'truck-17', lat: 52.37, lon: 4.9 },
+ *   occurredAt: Date.parse('2024-05-01T10:00:00Z'),
+ * };
+ * ```
+ */
 export interface SourceItem<T = unknown> {
   /** Stable id of the item in its source (row key, event id, file+line). */
   key?: string | undefined;
@@ -106,7 +220,19 @@ export interface SourceItem<T = unknown> {
   occurredAt?: number | undefined;
 }
 
-/** A batch of items plus the position after it. */
+/**
+ * A batch of items plus the position after it.
+ *
+ * @example
+ * ```ts
+ * const batch: SourceBatch = {
+ *   items: messages.map((m) => ({ key: m.id, data: JSON.parse(m.body) })),
+ *   checkpoint: { kind: 'offset', value: messages.at(-1)!.offset },
+ *   ack: () => consumer.commit(messages),
+ * };
+ * yield batch;
+ * ```
+ */
 export interface SourceBatch<T = unknown> {
   items: SourceItem<T>[];
   /**
@@ -119,20 +245,54 @@ export interface SourceBatch<T = unknown> {
   ack?: (() => Promise<void>) | undefined;
 }
 
-/** Result of a connector's `check()`. */
+/**
+ * Result of a connector's `check()`.
+ *
+ * @example
+ * ```ts
+ * async check(): Promise<ConnectionCheck> {
+ *   const res = await fetch(`${baseUrl}/health`);
+ *   return res.ok ? { ok: true } : { ok: false, detail: `health answered ${res.status}` };
+ * }
+ * ```
+ */
 export interface ConnectionCheck {
   ok: boolean;
   detail?: string;
 }
 
-/** An open connection to a source system. */
+/**
+ * An open connection to a source system.
+ *
+ * @example
+ * ```ts
+ * const session: SourceSession<number> = {
+ *   async *read(ctx) {
+ *     const start = Number(ctx.checkpoint?.value ?? 0);
+ *     yield { items: [{ key: String(start), data: start }], checkpoint: { kind: 'cursor', value: start + 1 } };
+ *   },
+ *   async close() {},
+ * };
+ * ```
+ */
 export interface SourceSession<T = unknown> {
   read(ctx: ReadContext): AsyncIterable<SourceBatch<T>>;
   check?(): Promise<ConnectionCheck>;
   close(): Promise<void>;
 }
 
-/** A record on its way to a sink. */
+/**
+ * A record on its way to a sink.
+ *
+ * @example
+ * ```ts
+ * async write(records: SinkRecord<Order>[], ctx) {
+ *   for (const r of records) {
+ *     await api.put(`/orders/${r.data.id}`, r.data, { headers: { 'idempotency-key': r.idempotencyKey ?? r.sourceKey! } });
+ *   }
+ * }
+ * ```
+ */
 export interface SinkRecord<T = unknown> {
   data: T;
   /** Derived from the integration's idempotency key; sinks use it to make writes idempotent. */
@@ -140,7 +300,20 @@ export interface SinkRecord<T = unknown> {
   sourceKey: string | undefined;
 }
 
-/** An open connection to a destination system. */
+/**
+ * An open connection to a destination system.
+ *
+ * @example
+ * ```ts
+ * const session: SinkSession<Order> = {
+ *   async write(records, ctx) {
+ *     await ctx.guard.execute(({ signal }) => erp.upsertOrders(records.map((r) => r.data), { signal }));
+ *   },
+ *   async check() { return { ok: await erp.ping() }; },
+ *   async close() { await erp.disconnect(); },
+ * };
+ * ```
+ */
 export interface SinkSession<T = unknown> {
   /** Writes a batch. Throwing fails the batch; the runtime then isolates the bad record. */
   write(records: SinkRecord<T>[], ctx: ConnectorContext): Promise<void>;
@@ -148,7 +321,24 @@ export interface SinkSession<T = unknown> {
   close(): Promise<void>;
 }
 
-/** The declaration passed to {@link defineConnector}. */
+/**
+ * The declaration passed to {@link defineConnector}.
+ *
+ * @example
+ * ```ts
+ * const configSchema = z.object({ baseUrl: z.string().url(), token: z.string().meta({ secret: true }) });
+ * const spec: ConnectorSpec<typeof configSchema, SinkSession> = {
+ *   kind: 'erp-orders',
+ *   title: 'ERP orders',
+ *   description: 'Upserts orders into the ERP',
+ *   direction: 'sink',
+ *   config: configSchema,
+ *   capabilities: { ack: 'none', checkpoint: 'none', replay: 'none', idempotentWrites: true, connectionTest: true },
+ *   connect: async (config, ctx) => openErpSession(config, ctx),
+ * };
+ * export const erpOrders = defineConnector(spec);
+ * ```
+ */
 export interface ConnectorSpec<TSchema extends z.ZodType, TSession> {
   /** Unique kind, e.g. `http`, `sftp`, `simulated-orders`. */
   kind: string;
@@ -162,14 +352,31 @@ export interface ConnectorSpec<TSchema extends z.ZodType, TSession> {
   connect(config: z.output<TSchema>, ctx: ConnectorContext): Promise<TSession>;
 }
 
-/** A connector with its config, as placed in an integration's `source` or `sink`. */
+/**
+ * A connector with its config, as placed in an integration's `source` or `sink`.
+ *
+ * @example
+ * ```ts
+ * const source: ConnectorUse<SourceSession> = simulatedOrders({ seed: 1 });
+ * source.connector.kind; // 'simulated-orders'
+ * ```
+ */
 export interface ConnectorUse<TSession = SourceSession | SinkSession> {
   readonly connector: ConnectorSpec<z.ZodType, TSession>;
   /** The config as written; validated when the integration is loaded. */
   readonly rawConfig: unknown;
 }
 
-/** A connector definition: call it with a config to place it in an integration. */
+/**
+ * A connector definition: call it with a config to place it in an integration.
+ *
+ * @example
+ * ```ts
+ * const ticks: Connector<typeof ticksConfig, SourceSession<number>> = defineConnector({ ...ticksSpec });
+ * defineIntegration({ ...options, source: ticks({ count: 5 }) });
+ * ticks.spec.capabilities.replay; // 'checkpoint'
+ * ```
+ */
 export type Connector<TSchema extends z.ZodType, TSession> = ((
   config: z.input<TSchema>,
 ) => ConnectorUse<TSession>) & { readonly spec: ConnectorSpec<TSchema, TSession> };
@@ -225,7 +432,15 @@ export function isConnectorUse(value: unknown): value is ConnectorUse {
   );
 }
 
-/** The machine-readable description of a connector: what docs, check and forms are generated from. */
+/**
+ * The machine-readable description of a connector: what docs, check and forms are generated from.
+ *
+ * @example
+ * ```ts
+ * const d: ConnectorDescription = describeConnector(erpOrders.spec);
+ * d.secretFields; // ['token']
+ * ```
+ */
 export interface ConnectorDescription {
   kind: string;
   title: string;

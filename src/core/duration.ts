@@ -5,7 +5,16 @@
  */
 import { configError } from './errors.js';
 
-/** A duration: milliseconds, or a string like `"30s"`. */
+/**
+ * A duration: milliseconds, or a string like `"30s"`.
+ *
+ * @example
+ * ```ts
+ * const timeout: Duration = '30s';
+ * const interval: Duration = 90_000;
+ * parseDuration('1h30m'); // 5_400_000
+ * ```
+ */
 export type Duration = number | `${number}${DurationUnit}` | (string & {});
 type DurationUnit = 'ms' | 's' | 'm' | 'h' | 'd';
 

@@ -32,7 +32,16 @@ export const ERROR_KINDS = [
   'config',
 ] as const;
 
-/** One of {@link ERROR_KINDS}. */
+/**
+ * One of {@link ERROR_KINDS}.
+ *
+ * @example
+ * ```ts
+ * function isThrottle(kind: ErrorKind): boolean {
+ *   return kind === 'rate_limited' || kind === 'overloaded';
+ * }
+ * ```
+ */
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /**
@@ -60,7 +69,15 @@ export const RETRYABLE_BY_DEFAULT: Readonly<Record<ErrorKind, boolean>> = {
   config: false,
 };
 
-/** Options accepted by {@link PatchbayError} and every helper that builds one. */
+/**
+ * Options accepted by {@link PatchbayError} and every helper that builds one.
+ *
+ * @example
+ * ```ts
+ * const options: PatchbayErrorOptions = { code: 'ERP_LOCKED', status: 423, retryAfterMs: 30_000, details: { orderId: 1042 } };
+ * throw new PatchbayError('overloaded', 'order 1042 is locked in the ERP', options);
+ * ```
+ */
 export interface PatchbayErrorOptions {
   /** Stable, machine-readable code, e.g. `HTTP_503`. Defaults to the kind in upper case. */
   code?: string;
@@ -136,7 +153,15 @@ export class PatchbayError extends Error {
   }
 }
 
-/** The shape of {@link PatchbayError.toJSON}. */
+/**
+ * The shape of {@link PatchbayError.toJSON}.
+ *
+ * @example
+ * ```ts
+ * const error: SerializedError = classify(err).toJSON();
+ * await store.deadLetters.add({ integrationId: 'orders', stage: 'sink', raw, error, attempts: 5, firstSeenAt, lastSeenAt: Date.now() });
+ * ```
+ */
 export interface SerializedError {
   name: string;
   kind: ErrorKind;

@@ -19,7 +19,21 @@ import type { Pattern } from './patterns.js';
 import type { PoliciesOptions } from '../policies/options.js';
 export { PATTERNS, type Pattern } from './patterns.js';
 
-/** Runs on a timetable: a fixed interval or a cron expression. */
+/**
+ * Runs on a timetable: a fixed interval or a cron expression.
+ *
+ * @example
+ * ```ts
+ * const trigger: ScheduleTrigger = {
+ *   type: 'schedule',
+ *   cron: '0 2 * * *',
+ *   timezone: 'Europe/Amsterdam',
+ *   quietWindow: { from: '01:00', to: '05:00' },
+ *   jitter: '2m',
+ *   missedRuns: 'run-once',
+ * };
+ * ```
+ */
 export interface ScheduleTrigger {
   type: 'schedule';
   /** Fixed interval, e.g. `"5m"`. Exactly one of `every` and `cron`. */
@@ -38,20 +52,57 @@ export interface ScheduleTrigger {
   runOnStart?: boolean;
 }
 
-/** Runs continuously: the source's `read` is a long-lived stream (queue consumers, watchers). */
+/**
+ * Runs continuously: the source's `read` is a long-lived stream (queue consumers, watchers).
+ *
+ * @example
+ * ```ts
+ * defineIntegration({
+ *   ...options,
+ *   trigger: { type: 'stream' },
+ *   source: webhook({ signature: { scheme: 'stripe', secrets: ['env:STRIPE_WEBHOOK_SECRET'] } }),
+ * });
+ * ```
+ */
 export interface StreamTrigger {
   type: 'stream';
 }
 
-/** Runs only when asked (`patchbay run --once`, replay, or the admin API). */
+/**
+ * Runs only when asked (`patchbay run --once`, replay, or the admin API).
+ *
+ * @example
+ * ```ts
+ * // runs only via `patchbay run --once`, replay or the admin API
+ * defineIntegration({ ...options, trigger: { type: 'manual' } });
+ * ```
+ */
 export interface ManualTrigger {
   type: 'manual';
 }
 
-/** What starts a run. */
+/**
+ * What starts a run.
+ *
+ * @example
+ * ```ts
+ * const nightly: Trigger = { type: 'schedule', cron: '30 1 * * *' };
+ * const everyFive: Trigger = { type: 'schedule', every: '5m', runOnStart: true };
+ * ```
+ */
 export type Trigger = ScheduleTrigger | StreamTrigger | ManualTrigger;
 
-/** What a step sees besides the record. */
+/**
+ * What a step sees besides the record.
+ *
+ * @example
+ * ```ts
+ * const tagOrder = (order: Order, ctx: StepContext) => {
+ *   ctx.logger.debug({ key: ctx.sourceKey }, 'tagging order');
+ *   return { ...order, replayed: ctx.mode === 'replay' };
+ * };
+ * ```
+ */
 export interface StepContext extends ConnectorContext {
   mode: 'live' | 'replay';
   sourceKey: string | undefined;
@@ -60,13 +111,45 @@ export interface StepContext extends ConnectorContext {
 /**
  * A pipeline step: returns the record (changed or not), several records, or
  * `null`/`undefined` to drop it. Throw `permanent(...)` for bad data.
+ *
+ * @example
+ * ```ts
+ * const dropCancelled: StepFn = (record) => ((record as Order).status === 'cancelled' ? null : record);
+ * const requireCustomer: StepFn = (record) => {
+ *   if (!(record as Order).customerId) throw permanent('order has no customer');
+ *   return record;
+ * };
+ * ```
  */
 export type StepFn = (record: unknown, ctx: StepContext) => unknown;
 
-/** A named step; a plain function is named after the function. */
+/**
+ * A named step; a plain function is named after the function.
+ *
+ * @example
+ * ```ts
+ * const steps: Step[] = [
+ *   function normalise(order) { return { ...(order as Order), email: (order as Order).email.toLowerCase() }; },
+ *   { name: 'split-lines', run: (order) => (order as Order).lines },
+ * ];
+ * ```
+ */
 export type Step = StepFn | { name: string; run: StepFn };
 
-/** A sink written as a function, for the cases a connector would be overkill. */
+/**
+ * A sink written as a function, for the cases a connector would be overkill.
+ *
+ * @example
+ * ```ts
+ * const slackSink: FunctionSink = {
+ *   name: 'slack-alerts',
+ *   idempotent: false,
+ *   async write(records, ctx) {
+ *     for (const r of records) await ctx.guard.execute(({ signal }) => postToSlack(r.data, signal));
+ *   },
+ * };
+ * ```
+ */
 export interface FunctionSink {
   name: string;
   /** Whether writing the same record twice has no second effect. */
@@ -74,7 +157,15 @@ export interface FunctionSink {
   write(records: SinkRecord[], ctx: ConnectorContext): Promise<void>;
 }
 
-/** How to derive an item's idempotency key: a function, or field paths joined. */
+/**
+ * How to derive an item's idempotency key: a function, or field paths joined.
+ *
+ * @example
+ * ```ts
+ * const byFields: IdempotencyKeySpec = { fields: ['orderId', 'revision'] };
+ * const byFunction: IdempotencyKeySpec = (record) => `${(record as Order).orderId}:${(record as Order).revision}`;
+ * ```
+ */
 export type IdempotencyKeySpec = ((record: unknown) => string) | { fields: string[] };
 
 /**
@@ -82,13 +173,56 @@ export type IdempotencyKeySpec = ((record: unknown) => string) | { fields: strin
  * rate limit, bulkhead, last-known-good); see `PoliciesOptions` in
  * `patchbay/policies`. Defaults apply to everything left out; validated when
  * the runtime prepares the integration.
+ *
+ * @example
+ * ```ts
+ * const policies: IntegrationPolicies = {
+ *   timeout: '10s',
+ *   retry: { maxAttempts: 3 },
+ *   rateLimit: { rate: 10, burst: 2 },
+ *   lastKnownGood: false,
+ * };
+ * ```
  */
 export type IntegrationPolicies = PoliciesOptions;
 
-/** Who owns an integration on our side. */
+/**
+ * Who owns an integration on our side.
+ *
+ * @example
+ * ```ts
+ * const owner: Owner = { team: 'integrations', contact: 'oncall@example.com' };
+ * ownerTeam(owner); // 'integrations'
+ * ```
+ */
 export type Owner = string | { team: string; contact?: string };
 
-/** The options object of {@link defineIntegration}. */
+/**
+ * The options object of {@link defineIntegration}.
+ *
+ * @example
+ * ```ts
+ * const options: IntegrationOptions = {
+ *   id: 'gps-positions',
+ *   owner: 'fleet-team',
+ *   pattern: 'rest-poll',
+ *   description: 'Truck positions from the GPS API into the planning DB',
+ *   trigger: { type: 'schedule', every: '1m' },
+ *   source: httpPoll({
+ *     url: 'https://api.gps.example.com/v1/positions',
+ *     recordsPath: 'data',
+ *     auth: { type: 'bearer', token: 'env:GPS_TOKEN' },
+ *   }),
+ *   sink: sqlUpsert({
+ *     dialect: 'postgres', database: 'planning', user: 'patchbay', password: 'env:PLANNING_DB_PASSWORD',
+ *     table: 'fleet.positions', key: 'truck_id',
+ *   }),
+ *   idempotencyKey: { fields: ['truck_id', 'at'] },
+ *   freshness: { maxAge: '10m' },
+ * };
+ * export default defineIntegration(options);
+ * ```
+ */
 export interface IntegrationOptions {
   /** Stable id: lower-case letters, digits and dashes. Never changes once shipped. */
   id: string;
@@ -124,7 +258,16 @@ export interface IntegrationOptions {
 
 const DEFINITION = Symbol.for('patchbay.integration');
 
-/** A validated integration. */
+/**
+ * A validated integration.
+ *
+ * @example
+ * ```ts
+ * const integration: Integration = defineIntegration(options);
+ * integration.id; // 'gps-positions'
+ * isIntegration(integration); // true
+ * ```
+ */
 export type Integration = Readonly<IntegrationOptions> & { readonly [DEFINITION]: true };
 
 /**

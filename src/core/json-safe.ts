@@ -1,4 +1,12 @@
-/** Values that survive `JSON.stringify` and a round trip unchanged. */
+/**
+ * Values that survive `JSON.stringify` and a round trip unchanged.
+ *
+ * @example
+ * ```ts
+ * const details: JsonValue = { orderId: 1042, tags: ['rush'], shippedAt: null };
+ * await store.cache.set('lkg', 'GET /rates', details);
+ * ```
+ */
 export type JsonValue =
   null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 

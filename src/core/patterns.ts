@@ -18,5 +18,13 @@ export const PATTERNS = [
   'cdc',
 ] as const;
 
-/** One of {@link PATTERNS}. */
+/**
+ * One of {@link PATTERNS}.
+ *
+ * @example
+ * ```ts
+ * const pattern: Pattern = 'webhook';
+ * defineIntegration({ ...options, pattern });
+ * ```
+ */
 export type Pattern = (typeof PATTERNS)[number];

@@ -18,7 +18,20 @@ import { readBoolean, readDuration, readObject } from '../policies/validate.js';
 import { configError } from '../core/errors.js';
 import { checkIdempotencyKey, fingerprint } from './key.js';
 
-/** What the HTTP layer knows about the request. */
+/**
+ * What the HTTP layer knows about the request.
+ *
+ * @example
+ * ```ts
+ * const request: InboundRequest = {
+ *   key: req.headers['idempotency-key'] as string | undefined,
+ *   method: 'POST',
+ *   path: '/v1/replays',
+ *   params: req.body,
+ * };
+ * const r = await handleIdempotentRequest(idem, request, handler);
+ * ```
+ */
 export interface InboundRequest {
   /** The `Idempotency-Key` header value, if any. */
   key: string | undefined;
@@ -29,21 +42,54 @@ export interface InboundRequest {
   params?: unknown;
 }
 
-/** A response as stored and replayed. */
+/**
+ * A response as stored and replayed.
+ *
+ * @example
+ * ```ts
+ * const handler = async (): Promise<IdempotentResponse> => ({
+ *   status: 201,
+ *   headers: { location: `/v1/replays/${replay.id}` },
+ *   body: { id: replay.id, state: 'queued' },
+ * });
+ * ```
+ */
 export interface IdempotentResponse {
   status: number;
   headers?: Record<string, string>;
   body: JsonValue;
 }
 
-/** What to send back. */
+/**
+ * What to send back.
+ *
+ * @example
+ * ```ts
+ * const r: InboundResult = await handleIdempotentRequest(idem, request, handler);
+ * if (r.replayed) logger.info({ key: request.key }, 'answered from the stored response');
+ * reply.code(r.status).headers(r.headers).send(r.body);
+ * ```
+ */
 export interface InboundResult extends IdempotentResponse {
   headers: Record<string, string>;
   /** True when this is a stored response replayed. */
   replayed: boolean;
 }
 
-/** Options; defaults shown. */
+/**
+ * Options; defaults shown.
+ *
+ * @example
+ * ```ts
+ * const idem = inboundIdempotency({
+ *   repo: store.idempotency,
+ *   scope: 'admin-api',
+ *   required: true,
+ *   lease: '2m',
+ *   retention: '48h',
+ * } satisfies InboundOptions);
+ * ```
+ */
 export interface InboundOptions {
   repo: IdempotencyRepo;
   /** Namespace, e.g. `admin-api` or the route. Required. */

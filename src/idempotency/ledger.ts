@@ -17,7 +17,18 @@ import { ownerId } from '../policies/clock.js';
 import { readDuration, readObject } from '../policies/validate.js';
 import { configError } from '../core/errors.js';
 
-/** Options of the ledger; defaults shown. */
+/**
+ * Options of the ledger; defaults shown.
+ *
+ * @example
+ * ```ts
+ * const ledger = new IdempotencyLedger(store.idempotency, {
+ *   scope: 'erp-invoices:create',
+ *   lease: '5m',
+ *   retention: '7d',
+ * } satisfies LedgerOptions);
+ * ```
+ */
 export interface LedgerOptions {
   /** Namespace of the keys, e.g. the integration id plus the action. Required. */
   scope: string;
@@ -29,7 +40,15 @@ export interface LedgerOptions {
   owner?: string;
 }
 
-/** What {@link IdempotencyLedger.run} returns. */
+/**
+ * What {@link IdempotencyLedger.run} returns.
+ *
+ * @example
+ * ```ts
+ * const { value: invoice, replayed }: LedgerResult<Invoice> = await ledger.run(key, () => erp.createInvoice(draft));
+ * if (replayed) logger.info({ invoiceId: invoice.id }, 'invoice already created earlier');
+ * ```
+ */
 export interface LedgerResult<T> {
   value: T;
   /** True when the value is the recorded outcome of an earlier run. */

@@ -12,7 +12,21 @@ import type { PatchbayMetrics } from './metrics.js';
 import { describeFailure, type HealthReport, type ReadyReport } from './readiness.js';
 import { scrub, serializeError } from './scrub.js';
 
-/** Options for {@link buildAdminApp}. */
+/**
+ * Options for {@link buildAdminApp}.
+ *
+ * @example
+ * ```ts
+ * const app = buildAdminApp({
+ *   metrics,
+ *   logger,
+ *   ready: readinessChecks({ store: () => store.ping() }),
+ *   readyTimeoutMs: 3000,
+ *   routes: (app) => app.get('/v1/integrations', async () => runtime.list()),
+ * } satisfies AdminAppOptions);
+ * const res = await app.inject({ method: 'GET', url: '/readyz' });
+ * ```
+ */
 export interface AdminAppOptions {
   /** Served on `GET /metrics`. */
   metrics: PatchbayMetrics;
@@ -28,7 +42,19 @@ export interface AdminAppOptions {
   routes?: (app: FastifyInstance) => void;
 }
 
-/** Options for {@link startAdminServer}. */
+/**
+ * Options for {@link startAdminServer}.
+ *
+ * @example
+ * ```ts
+ * const server = await startAdminServer({
+ *   metrics,
+ *   ready: readinessChecks({ store: () => store.ping() }),
+ *   host: '0.0.0.0', // inside a container, so the probe can reach it
+ *   port: 9464,
+ * } satisfies AdminServerOptions);
+ * ```
+ */
 export interface AdminServerOptions extends AdminAppOptions {
   /** Interface to listen on. Default `127.0.0.1`. */
   host?: string;
@@ -36,7 +62,16 @@ export interface AdminServerOptions extends AdminAppOptions {
   port?: number;
 }
 
-/** A listening admin server. */
+/**
+ * A listening admin server.
+ *
+ * @example
+ * ```ts
+ * const server: AdminServer = await startAdminServer({ metrics, port: 0 });
+ * const text = await (await fetch(`${server.url}/metrics`)).text();
+ * await server.close();
+ * ```
+ */
 export interface AdminServer {
   /** Base URL, e.g. `http://127.0.0.1:9464`. */
   url: string;
@@ -45,7 +80,16 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-/** The body of every admin error response. */
+/**
+ * The body of every admin error response.
+ *
+ * @example
+ * ```ts
+ * const res = await fetch(`${server.url}/v1/nope`);
+ * const { error } = (await res.json()) as AdminErrorBody;
+ * console.error(`${res.status} ${error.kind}/${error.code}: ${error.message}`);
+ * ```
+ */
 export interface AdminErrorBody {
   error: { kind: ErrorKind; code: string; message: string };
 }

@@ -81,7 +81,16 @@ export function logCall(logger: Logger, record: CallRecord): void {
   else logger.warn(line, 'call');
 }
 
-/** Where {@link recordCall} sends a call. Either may be absent (e.g. in a unit test). */
+/**
+ * Where {@link recordCall} sends a call. Either may be absent (e.g. in a unit test).
+ *
+ * @example
+ * ```ts
+ * const sinks: CallSinks = { logger: ctx.logger, metrics };
+ * recordCall(sinks, { integration: 'gps-positions', connector: 'http', operation: 'GET /positions',
+ *   target: 'https://api.gps.example.com', outcome: 'success', latencyMs: 182, attempt: 1 });
+ * ```
+ */
 export interface CallSinks {
   logger?: Logger;
   metrics?: PatchbayMetrics;

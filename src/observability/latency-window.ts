@@ -9,7 +9,17 @@
  * makes many.
  */
 
-/** Options for {@link LatencyWindow}. */
+/**
+ * Options for {@link LatencyWindow}.
+ *
+ * @example
+ * ```ts
+ * // p99 over the last minute, in 6 ten-second steps
+ * const window = new LatencyWindow({ windowMs: 60_000, slots: 6 } satisfies LatencyWindowOptions);
+ * window.observe(182);
+ * window.quantile(0.99);
+ * ```
+ */
 export interface LatencyWindowOptions {
   /** Length of the window. Default 300 000 (5 minutes). */
   windowMs?: number;

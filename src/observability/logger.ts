@@ -29,7 +29,18 @@ import { REDACTED, scrub, serializeError } from './scrub.js';
  */
 export type Logger = PinoLogger;
 
-/** Options for {@link createLogger}. */
+/**
+ * Options for {@link createLogger}.
+ *
+ * @example
+ * ```ts
+ * const logger = createLogger({
+ *   level: 'debug',
+ *   destination: process.stderr,
+ *   base: { service: 'patchbay-worker', hostname: undefined },
+ * } satisfies LoggerOptions);
+ * ```
+ */
 export interface LoggerOptions {
   /** Minimum level written: `trace`, `debug`, `info`, `warn`, `error`, `fatal` or `silent`. Default `process.env.PATCHBAY_LOG_LEVEL ?? 'info'`. */
   level?: string;

@@ -20,7 +20,16 @@ export interface HealthReport {
   [extra: string]: unknown;
 }
 
-/** One named readiness check and its result. `detail` says why it failed. */
+/**
+ * One named readiness check and its result. `detail` says why it failed.
+ *
+ * @example
+ * ```ts
+ * const report = await ready();
+ * const failing: ReadyCheck[] = report.checks.filter((c) => !c.ok);
+ * for (const c of failing) logger.warn(`not ready: ${c.name}: ${c.detail}`);
+ * ```
+ */
 export interface ReadyCheck {
   name: string;
   ok: boolean;
@@ -43,10 +52,25 @@ export interface ReadyReport {
 /**
  * A readiness check: resolving (to anything but `false`) means ready;
  * resolving to `false` or throwing means not ready.
+ *
+ * @example
+ * ```ts
+ * const storeWritable: ReadinessCheck = () => store.ping();
+ * const schedulerLeader: ReadinessCheck = async () => (await store.leases.holder('scheduler')) !== undefined;
+ * const ready = readinessChecks({ store: storeWritable, scheduler: schedulerLeader });
+ * ```
  */
 export type ReadinessCheck = () => unknown;
 
-/** Options for {@link readinessChecks}. */
+/**
+ * Options for {@link readinessChecks}.
+ *
+ * @example
+ * ```ts
+ * // the database sometimes needs a few seconds after a failover
+ * const ready = readinessChecks({ store: () => store.ping() }, { timeoutMs: 5000 } satisfies ReadinessOptions);
+ * ```
+ */
 export interface ReadinessOptions {
   /** A check slower than this fails with detail `timed out after <n> ms`. Default 2000. */
   timeoutMs?: number;

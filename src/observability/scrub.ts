@@ -9,7 +9,15 @@ import { classify } from '../core/classify.js';
 import type { SerializedError } from '../core/errors.js';
 import { Secret, redactText } from '../core/secrets/index.js';
 
-/** What every scrubbed value is replaced with. */
+/**
+ * What every scrubbed value is replaced with.
+ *
+ * @example
+ * ```ts
+ * scrub({ user: 'app', password: 'hunter2' }); // { user: 'app', password: '[redacted]' }
+ * if (line.includes(REDACTED)) console.log('a secret was removed from this line');
+ * ```
+ */
 export const REDACTED = '[redacted]';
 
 // Deep enough for real log payloads, shallow enough that a pathological

@@ -4,7 +4,17 @@
  */
 import { createLogger, type Logger } from './logger.js';
 
-/** A captured log: the logger, the raw text and the parsed lines. */
+/**
+ * A captured log: the logger, the raw text and the parsed lines.
+ *
+ * @example
+ * ```ts
+ * const log: CapturedLog = captureLog();
+ * recordCall({ logger: log.logger }, call);
+ * expect(log.records()[0]).toMatchObject({ msg: 'call', outcome: 'success' });
+ * expect(log.text()).not.toContain('hunter2');
+ * ```
+ */
 export interface CapturedLog {
   logger: Logger;
   /** Everything written, exactly as it would reach stdout. */

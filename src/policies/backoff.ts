@@ -4,10 +4,26 @@
  * random source can assert the exact sequence.
  */
 
-/** How delays grow. */
+/**
+ * How delays grow.
+ *
+ * @example
+ * ```ts
+ * // decorrelated jitter spreads retries of many clients hitting the same API
+ * createPipeline({ retry: { backoff: 'decorrelated' satisfies BackoffKind, baseDelay: '500ms' } }, { name: 'gps' });
+ * ```
+ */
 export type BackoffKind = 'exponential' | 'decorrelated';
 
-/** Resolved backoff parameters (milliseconds). */
+/**
+ * Resolved backoff parameters (milliseconds).
+ *
+ * @example
+ * ```ts
+ * const params: BackoffParams = { kind: 'exponential', baseMs: 1000, maxMs: 30_000, factor: 2, jitter: 0 };
+ * backoffDelays(params, 4); // [1000, 2000, 4000, 8000]
+ * ```
+ */
 export interface BackoffParams {
   kind: BackoffKind;
   /** First delay. */

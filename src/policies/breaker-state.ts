@@ -8,7 +8,16 @@
  */
 import type { JsonValue } from '../core/json-safe.js';
 
-/** The four states. `isolated` is a manual hold-open that only `reset()` ends. */
+/**
+ * The four states. `isolated` is a manual hold-open that only `reset()` ends.
+ *
+ * @example
+ * ```ts
+ * pipeline.breaker?.onStateChange(({ to }: { to: BreakerStateName }) => {
+ *   if (to === 'open' || to === 'isolated') alerts.page('crm-api breaker open');
+ * });
+ * ```
+ */
 export type BreakerStateName = 'closed' | 'open' | 'half_open' | 'isolated';
 
 /**

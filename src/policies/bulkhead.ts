@@ -13,7 +13,15 @@ import { runPolicies, type BulkheadStage, type ExecuteOptions } from './engine.j
 import { EventEmitter, type Event } from './events.js';
 import { readNumber, readObject, type OptionPath } from './validate.js';
 
-/** Options of the bulkhead; defaults shown. */
+/**
+ * Options of the bulkhead; defaults shown.
+ *
+ * @example
+ * ```ts
+ * // at most 4 concurrent calls to the ERP, 50 waiting; the rest are rejected as `overloaded`
+ * const erpPool = new Bulkhead({ maxConcurrent: 4, maxQueued: 50 } satisfies BulkheadOptions, { name: 'erp' });
+ * ```
+ */
 export interface BulkheadOptions {
   /** Calls running at once; ≥ 1. Default `10`. */
   maxConcurrent?: number;
@@ -21,7 +29,16 @@ export interface BulkheadOptions {
   maxQueued?: number;
 }
 
-/** A call turned away because the bulkhead was full. */
+/**
+ * A call turned away because the bulkhead was full.
+ *
+ * @example
+ * ```ts
+ * erpPool.onRejected(({ bulkhead, running, queued }: BulkheadRejection) =>
+ *   logger.warn({ bulkhead, running, queued }, 'bulkhead full, call rejected'),
+ * );
+ * ```
+ */
 export interface BulkheadRejection {
   bulkhead: string;
   running: number;

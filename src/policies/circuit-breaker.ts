@@ -60,7 +60,21 @@ export const DEFAULT_FAILURE_KINDS: readonly ErrorKind[] = [
   'overloaded',
 ];
 
-/** Options of the circuit breaker; defaults shown. */
+/**
+ * Options of the circuit breaker; defaults shown.
+ *
+ * @example
+ * ```ts
+ * const breaker: CircuitBreakerOptions = {
+ *   mode: 'ratio',
+ *   ratio: 0.5,
+ *   minimumCalls: 20,
+ *   window: '60s',
+ *   openFor: '30s',
+ * };
+ * createPipeline({ breaker }, { name: 'crm-api', store });
+ * ```
+ */
 export interface CircuitBreakerOptions {
   /** `consecutive` (default) or `ratio`. */
   mode?: 'consecutive' | 'ratio';
@@ -82,7 +96,15 @@ export interface CircuitBreakerOptions {
   syncInterval?: Duration;
 }
 
-/** Validated breaker settings (milliseconds). */
+/**
+ * Validated breaker settings (milliseconds).
+ *
+ * @example
+ * ```ts
+ * const settings: ResolvedBreaker = resolveBreaker({ openFor: '1m' }, { subject: 'crm-api', prefix: 'policies.breaker' });
+ * settings.openMs; // 60_000
+ * ```
+ */
 export interface ResolvedBreaker {
   mode: 'consecutive' | 'ratio';
   failures: number;
@@ -95,7 +117,16 @@ export interface ResolvedBreaker {
   syncIntervalMs: number;
 }
 
-/** A state change, made here (`local`) or seen in the shared store (`store`). */
+/**
+ * A state change, made here (`local`) or seen in the shared store (`store`).
+ *
+ * @example
+ * ```ts
+ * pipeline.breaker?.onStateChange((e: BreakerStateChange) =>
+ *   logger.warn({ breaker: e.breaker, from: e.from, to: e.to, source: e.source }, 'breaker changed state'),
+ * );
+ * ```
+ */
 export interface BreakerStateChange {
   breaker: string;
   from: BreakerStateName;
@@ -105,7 +136,16 @@ export interface BreakerStateChange {
   snapshot: BreakerSnapshot;
 }
 
-/** A call turned away by the breaker. */
+/**
+ * A call turned away by the breaker.
+ *
+ * @example
+ * ```ts
+ * pipeline.breaker?.onRejected(({ breaker, error }: BreakerRejection) =>
+ *   metrics.increment(`breaker.${breaker}.rejected`, 1),
+ * );
+ * ```
+ */
 export interface BreakerRejection {
   breaker: string;
   error: PatchbayError;

@@ -17,7 +17,15 @@ import type { DeadlineQueue } from './deadlines.js';
 import type { HeadersLike } from './rate-limit-headers.js';
 import type { GiveUpReason, RetryEvent, GiveUpEvent } from './retry.js';
 
-/** Per-call options; pass instead of a bare signal as `execute`'s second argument. */
+/**
+ * Per-call options; pass instead of a bare signal as `execute`'s second argument.
+ *
+ * @example
+ * ```ts
+ * const options: ExecuteOptions = { signal: run.signal, idempotent: false, idempotencyKey: `create-order-${order.id}` };
+ * await pipeline.execute(({ signal, idempotencyKey }) => erp.createOrder(order, { signal, idempotencyKey }), options);
+ * ```
+ */
 export interface ExecuteOptions {
   /** Cancels the call (every attempt and every wait). */
   signal?: AbortSignal | undefined;
@@ -31,7 +39,16 @@ export interface ExecuteOptions {
   idempotencyKey?: string | undefined;
 }
 
-/** Breaker admission: 0 = allowed, 1 = allowed as the half-open probe, or the rejection. */
+/**
+ * Breaker admission: 0 = allowed, 1 = allowed as the half-open probe, or the rejection.
+ *
+ * @example
+ * ```ts
+ * const admission: Admission = await breaker.admit();
+ * if (admission instanceof PatchbayError) throw admission; // circuit_open
+ * const isProbe = admission === 1;
+ * ```
+ */
 export type Admission = 0 | 1 | PatchbayError;
 
 /** @internal */
@@ -75,7 +92,16 @@ export interface BreakerStage {
   failed(error: PatchbayError, admission: 0 | 1, now: number): void | Promise<void>;
 }
 
-/** One attempt finished. Timing is measured only when someone listens. */
+/**
+ * One attempt finished. Timing is measured only when someone listens.
+ *
+ * @example
+ * ```ts
+ * pipeline.onAttempt((e: AttemptEvent) => {
+ *   if (e.outcome === 'failure') logger.debug({ attempt: e.attempt, ms: e.durationMs, probe: e.probe }, e.error?.message);
+ * });
+ * ```
+ */
 export interface AttemptEvent {
   attempt: number;
   outcome: 'success' | 'failure';
@@ -85,7 +111,16 @@ export interface AttemptEvent {
   error?: PatchbayError;
 }
 
-/** One call (all its attempts) finished: what the one log line per call is made of. */
+/**
+ * One call (all its attempts) finished: what the one log line per call is made of.
+ *
+ * @example
+ * ```ts
+ * pipeline.onCall((e: CallEvent) =>
+ *   logger.info({ outcome: e.outcome, attempts: e.attempts, ms: e.durationMs, kind: e.error?.kind }, 'call finished'),
+ * );
+ * ```
+ */
 export interface CallEvent {
   outcome: 'success' | 'failure';
   /** Attempts that reached the call (breaker rejections are not attempts). */

@@ -5,7 +5,16 @@
  * {@link EventEmitter.hasListeners} says someone listens.
  */
 
-/** A subscription; call `dispose()` to stop listening. Idempotent. */
+/**
+ * A subscription; call `dispose()` to stop listening. Idempotent.
+ *
+ * @example
+ * ```ts
+ * const subs: Disposable[] = [pipeline.onRetry((e) => logger.info(e, 'retrying')), pipeline.onGiveUp((e) => logger.warn(e, 'gave up'))];
+ * // on shutdown
+ * for (const s of subs) s.dispose();
+ * ```
+ */
 export interface Disposable {
   dispose(): void;
 }

@@ -30,7 +30,16 @@ export const DEFAULT_FALLBACK_ON: readonly ErrorKind[] = [
   'overloaded',
 ];
 
-/** Options of the last-known-good fallback; defaults shown. */
+/**
+ * Options of the last-known-good fallback; defaults shown.
+ *
+ * @example
+ * ```ts
+ * // serve exchange rates up to 6 h old while the rates API is down, but not on auth errors
+ * const lastKnownGood: LastKnownGoodOptions = { maxStaleness: '6h', fallbackOn: ['circuit_open', 'timeout', 'http_5xx'] };
+ * createPipeline({ lastKnownGood }, { name: 'fx-rates', store });
+ * ```
+ */
 export interface LastKnownGoodOptions {
   /** Oldest value that may still be served. Default `"1h"`. */
   maxStaleness?: Duration;
@@ -38,7 +47,16 @@ export interface LastKnownGoodOptions {
   fallbackOn?: ErrorKind[];
 }
 
-/** A read's answer: fresh, or stale with its age. */
+/**
+ * A read's answer: fresh, or stale with its age.
+ *
+ * @example
+ * ```ts
+ * const r: LkgResult<Rates> = await pipeline.read('EUR', ({ signal }) => fx.rates('EUR', { signal }));
+ * if (r.stale) logger.warn({ ageMs: r.ageMs, cause: r.error.kind }, 'serving stale rates');
+ * use(r.value);
+ * ```
+ */
 export type LkgResult<T> =
   | { value: T; stale: false }
   | {
@@ -51,7 +69,16 @@ export type LkgResult<T> =
       error: PatchbayError;
     };
 
-/** A stale value was served (metric `integration.<name>.stale_served`). */
+/**
+ * A stale value was served (metric `integration.<name>.stale_served`).
+ *
+ * @example
+ * ```ts
+ * pipeline.onStaleServed((e: StaleServedEvent) =>
+ *   logger.warn({ key: e.key, ageMs: e.ageMs, kind: e.error.kind }, `${e.name}: served stale value`),
+ * );
+ * ```
+ */
 export interface StaleServedEvent {
   name: string;
   key: string;

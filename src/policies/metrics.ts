@@ -25,7 +25,18 @@ export const POLICY_METRICS = {
   staleServed: (name: string) => `integration.${name}.stale_served`,
 } as const;
 
-/** Where policy metrics go. `PatchbayMetrics` from `patchbay/observability` fits. */
+/**
+ * Where policy metrics go. `PatchbayMetrics` from `patchbay/observability` fits.
+ *
+ * @example
+ * ```ts
+ * const sink: PolicyMetricsSink = {
+ *   setBreakerState: (integration, state) => gauge.set({ integration }, state === 'open' ? 1 : 0),
+ *   increment: (metric, by = 1) => counter.inc({ metric }, by),
+ * };
+ * bindPolicyMetrics(pipeline, sink);
+ * ```
+ */
 export interface PolicyMetricsSink {
   /** Breaker gauge: isolated reports as `open`. */
   setBreakerState?(integration: string, state: 'closed' | 'half-open' | 'open'): void;

@@ -70,7 +70,16 @@ export const POLICY_KEYS = [
   'idempotent',
 ] as const;
 
-/** Validated `policies`: `undefined` for a policy that is off. Durations in ms. */
+/**
+ * Validated `policies`: `undefined` for a policy that is off. Durations in ms.
+ *
+ * @example
+ * ```ts
+ * const p: ResolvedPolicies = resolvePolicies({ timeout: '10s', retry: false }, 'gps-positions');
+ * p.timeoutMs; // 10_000
+ * p.retry; // undefined: retries are off
+ * ```
+ */
 export interface ResolvedPolicies {
   timeoutMs: number | undefined;
   budgetMs: number | undefined;

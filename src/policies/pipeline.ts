@@ -36,13 +36,31 @@ import { resolvePolicies, type PoliciesOptions } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RetryPolicy, type GiveUpEvent, type RetryEvent } from './retry.js';
 
-/** Where stateful policies keep their state; a `Store` fits. Both parts optional. */
+/**
+ * Where stateful policies keep their state; a `Store` fits. Both parts optional.
+ *
+ * @example
+ * ```ts
+ * // share breaker and limiter state between processes, keep last-known-good values across restarts
+ * const policyStore: PolicyStore = { policyState: store.policyState, cache: store.cache };
+ * createPipeline({ breaker: true }, { name: 'crm-api', store: policyStore });
+ * ```
+ */
 export interface PolicyStore {
   readonly policyState?: PolicyStateRepo;
   readonly cache?: CacheRepo;
 }
 
-/** A call through {@link Pipeline.read} finished; `stale` tells how it was answered. */
+/**
+ * A call through {@link Pipeline.read} finished; `stale` tells how it was answered.
+ *
+ * @example
+ * ```ts
+ * pipeline.onCall((e) => {
+ *   if ('stale' in e && e.stale) metrics.increment(`read.${e.key}.stale`, 1);
+ * });
+ * ```
+ */
 export interface ReadCallEvent extends CallEvent {
   key: string;
   stale: boolean;

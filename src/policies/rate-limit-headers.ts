@@ -14,12 +14,29 @@
  * When several policies or partitions are listed, the most restrictive wins.
  */
 
-/** Response headers: a fetch/undici `Headers`, or a plain object such as node's `IncomingHttpHeaders`. */
+/**
+ * Response headers: a fetch/undici `Headers`, or a plain object such as node's `IncomingHttpHeaders`.
+ *
+ * @example
+ * ```ts
+ * const fromFetch: HeadersLike = (await fetch(url)).headers;
+ * const fromNode: HeadersLike = incomingMessage.headers; // IncomingHttpHeaders
+ * parseRateLimitHeaders(fromNode).retryAfterMs;
+ * ```
+ */
 export type HeadersLike =
   | { get(name: string): string | null }
   | Readonly<Record<string, string | readonly string[] | number | undefined>>;
 
-/** What a response taught about the server's limits. Absent fields were not stated. */
+/**
+ * What a response taught about the server's limits. Absent fields were not stated.
+ *
+ * @example
+ * ```ts
+ * const info: RateLimitInfo = parseRateLimitHeaders(res.headers);
+ * if (info.remaining === 0 && info.resetMs) logger.info(`quota spent; resets in ${info.resetMs} ms`);
+ * ```
+ */
 export interface RateLimitInfo {
   /** Wait this long before the next request (`Retry-After`). */
   retryAfterMs?: number;

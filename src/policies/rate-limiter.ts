@@ -41,7 +41,18 @@ import {
 } from './validate.js';
 import { configError } from '../core/errors.js';
 
-/** Options of the rate limiter; defaults shown. */
+/**
+ * Options of the rate limiter; defaults shown.
+ *
+ * @example
+ * ```ts
+ * // 100 calls a minute, bursts of 10, wait at most 30 s for a token
+ * const limiter = new RateLimiter(
+ *   { rate: 100, per: '1m', burst: 10, mode: 'throttle', maxWait: '30s' } satisfies RateLimiterOptions,
+ *   { name: 'crm-api', store: store.policyState },
+ * );
+ * ```
+ */
 export interface RateLimiterOptions {
   /** Calls allowed per `per`. Omit to only learn limits from response headers. */
   rate?: number;
@@ -57,7 +68,15 @@ export interface RateLimiterOptions {
   learn?: boolean;
 }
 
-/** Validated limiter settings. */
+/**
+ * Validated limiter settings.
+ *
+ * @example
+ * ```ts
+ * const limits: ResolvedRateLimiter = resolveRateLimiter({ rate: 5, mode: 'drop' }, { subject: 'gps', prefix: 'policies.rateLimit' });
+ * limits.burst; // 5
+ * ```
+ */
 export interface ResolvedRateLimiter extends BucketLimits {
   mode: 'throttle' | 'drop';
   maxWaitMs: number;

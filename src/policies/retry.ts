@@ -42,7 +42,21 @@ export const DEFAULT_RETRY_ON: readonly ErrorKind[] = [
   'overloaded',
 ];
 
-/** Options of the retry policy. Every field is optional; defaults shown. */
+/**
+ * Options of the retry policy. Every field is optional; defaults shown.
+ *
+ * @example
+ * ```ts
+ * const retry: RetryOptions = {
+ *   maxAttempts: 4,
+ *   baseDelay: '500ms',
+ *   maxDelay: '30s',
+ *   retryOn: [...DEFAULT_RETRY_ON, 'parse'],
+ *   onCircuitOpen: 'wait',
+ * };
+ * createPipeline({ retry }, { name: 'gps-positions' });
+ * ```
+ */
 export interface RetryOptions {
   /** Total attempts, the first included; ≥ 1. Default `5`. */
   maxAttempts?: number;
@@ -72,7 +86,16 @@ export interface RetryOptions {
   random?: () => number;
 }
 
-/** Why retrying stopped. */
+/**
+ * Why retrying stopped.
+ *
+ * @example
+ * ```ts
+ * pipeline.onGiveUp(({ reason }: { reason: GiveUpReason }) => {
+ *   if (reason === 'non_idempotent') logger.warn('not retried: pass an idempotencyKey to make the call retryable');
+ * });
+ * ```
+ */
 export type GiveUpReason =
   | 'circuit_open'
   | 'not_retryable'
@@ -82,7 +105,16 @@ export type GiveUpReason =
   | 'retry_after_too_long'
   | 'cancelled';
 
-/** Emitted before each retry's delay. */
+/**
+ * Emitted before each retry's delay.
+ *
+ * @example
+ * ```ts
+ * pipeline.onRetry((e: RetryEvent) =>
+ *   logger.info({ attempt: e.attempt, delayMs: e.delayMs, source: e.source, kind: e.error.kind }, 'retrying'),
+ * );
+ * ```
+ */
 export interface RetryEvent {
   /** The attempt that failed (1-based). */
   attempt: number;
@@ -92,14 +124,31 @@ export interface RetryEvent {
   error: PatchbayError;
 }
 
-/** Emitted when the policy stops retrying and the error propagates. */
+/**
+ * Emitted when the policy stops retrying and the error propagates.
+ *
+ * @example
+ * ```ts
+ * pipeline.onGiveUp((e: GiveUpEvent) =>
+ *   logger.warn({ attempts: e.attempts, reason: e.reason, kind: e.error.kind }, 'retries exhausted'),
+ * );
+ * ```
+ */
 export interface GiveUpEvent {
   attempts: number;
   reason: GiveUpReason;
   error: PatchbayError;
 }
 
-/** Validated retry settings. */
+/**
+ * Validated retry settings.
+ *
+ * @example
+ * ```ts
+ * const retry: ResolvedRetry = resolveRetry({ baseDelay: '500ms', maxDelay: '10s' }, { subject: 'gps', prefix: 'policies.retry' });
+ * backoffDelays(retry, retry.maxAttempts - 1, seededRandom(1)); // the delays between attempts
+ * ```
+ */
 export interface ResolvedRetry extends BackoffParams {
   maxAttempts: number;
   retryOn: ReadonlySet<ErrorKind>;

@@ -21,7 +21,16 @@ import { readDuration, type OptionPath } from './validate.js';
  */
 export const DEFAULT_TIMEOUT: Duration = '30s';
 
-/** Emitted when an attempt is cut off. */
+/**
+ * Emitted when an attempt is cut off.
+ *
+ * @example
+ * ```ts
+ * new TimeoutPolicy('5s', 'gps').onTimeout((e: TimeoutEvent) =>
+ *   logger.warn(`attempt ${e.attempt} cut off after ${e.timeoutMs} ms`),
+ * );
+ * ```
+ */
 export interface TimeoutEvent {
   timeoutMs: number;
   attempt: number;

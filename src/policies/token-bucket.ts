@@ -12,7 +12,16 @@
 import type { JsonValue } from '../core/json-safe.js';
 import type { RateLimitInfo } from './rate-limit-headers.js';
 
-/** The limiter's shared state. */
+/**
+ * The limiter's shared state.
+ *
+ * @example
+ * ```ts
+ * const state = await store.policyState.get('limiter:crm-api');
+ * const bucket: BucketSnapshot | undefined = parseBucket(state?.value);
+ * if (bucket && bucket.tokens < 1) logger.debug({ until: bucket.at }, 'limiter is empty');
+ * ```
+ */
 export interface BucketSnapshot {
   /** Tokens at time `at`; negative while reservations are outstanding. */
   tokens: number;

@@ -9,15 +9,45 @@
 import type { SerializedError } from '../core/errors.js';
 import type { JsonValue } from '../core/json-safe.js';
 
-/** Milliseconds since the Unix epoch. */
+/**
+ * Milliseconds since the Unix epoch.
+ *
+ * @example
+ * ```ts
+ * const due: EpochMs = Date.now() + 30_000;
+ * await store.outbox.enqueue({ integrationId: 'orders', destination: 'smtp:ops@example.com', payload: {}, notBefore: due });
+ * ```
+ */
 export type EpochMs = number;
 
 // ───────────────────────── inbox ─────────────────────────
 
-/** Status of an inbox item. */
+/**
+ * Status of an inbox item.
+ *
+ * @example
+ * ```ts
+ * const stuck = await store.inbox.count('stripe-webhooks', 'failed' satisfies InboxStatus);
+ * ```
+ */
 export type InboxStatus = 'pending' | 'processing' | 'done' | 'failed' | 'dead';
 
-/** A raw received item, as written before anything is acknowledged. */
+/**
+ * A raw received item, as written before anything is acknowledged.
+ *
+ * @example
+ * ```ts
+ * const { id, duplicate } = await store.inbox.append({
+ *   integrationId: 'stripe-webhooks',
+ *   eventId: 'evt_1PqX2a',
+ *   entityKey: 'cus_9f2k',
+ *   receivedAt: Date.now(),
+ *   body: Buffer.from(rawBody),
+ *   meta: { verified: 'stripe-v1' },
+ * });
+ * if (duplicate) return; // already stored: just acknowledge
+ * ```
+ */
 export interface InboxAppend {
   integrationId: string;
   /** Provider event id; a second append with the same id is a duplicate. */
@@ -34,7 +64,17 @@ export interface InboxAppend {
   meta?: Record<string, JsonValue> | undefined;
 }
 
-/** An inbox item as stored. */
+/**
+ * An inbox item as stored.
+ *
+ * @example
+ * ```ts
+ * for (const item of await store.inbox.claim('stripe-webhooks', { limit: 10, leaseMs: 30_000, owner: 'worker-1' })) {
+ *   const event = JSON.parse(item.body.toString('utf8'));
+ *   console.log(item.eventId, item.attempts, event.type);
+ * }
+ * ```
+ */
 export interface InboxItem extends Required<
   Omit<InboxAppend, 'eventId' | 'entityKey' | 'occurredAt'>
 > {
@@ -48,14 +88,35 @@ export interface InboxItem extends Required<
   lastError: SerializedError | null;
 }
 
-/** Result of {@link InboxRepo.append}. */
+/**
+ * Result of {@link InboxRepo.append}.
+ *
+ * @example
+ * ```ts
+ * const result: InboxAppendResult = await store.inbox.append(item);
+ * res.status(result.duplicate ? 200 : 202).end();
+ * ```
+ */
 export interface InboxAppendResult {
   id: string;
   /** True when an item with the same (integrationId, eventId) already existed. */
   duplicate: boolean;
 }
 
-/** Raw received items with a status. */
+/**
+ * Raw received items with a status.
+ *
+ * @example
+ * ```ts
+ * const [item] = await store.inbox.claim('stripe-webhooks', { limit: 1, leaseMs: 30_000, owner: 'worker-1' });
+ * try {
+ *   await handle(item);
+ *   await store.inbox.complete(item.id);
+ * } catch (err) {
+ *   await store.inbox.fail(item.id, classify(err).toJSON(), Date.now() + 60_000);
+ * }
+ * ```
+ */
 export interface InboxRepo {
   /** Durable. Dedupes on (integrationId, eventId) when an eventId is given. */
   append(item: InboxAppend): Promise<InboxAppendResult>;
@@ -77,10 +138,29 @@ export interface InboxRepo {
 
 // ───────────────────────── outbox ─────────────────────────
 
-/** Status of an outbox delivery. */
+/**
+ * Status of an outbox delivery.
+ *
+ * @example
+ * ```ts
+ * const dead = await store.outbox.count('orders-to-erp', 'dead' satisfies OutboxStatus);
+ * ```
+ */
 export type OutboxStatus = 'pending' | 'delivering' | 'delivered' | 'dead';
 
-/** A pending outbound delivery. */
+/**
+ * A pending outbound delivery.
+ *
+ * @example
+ * ```ts
+ * await store.outbox.enqueue({
+ *   integrationId: 'orders-to-erp',
+ *   destination: 'smtp:ops@example.com',
+ *   payload: { subject: 'Order 1042 rejected', orderId: 1042 },
+ *   idempotencyKey: 'order-1042-rejected',
+ * });
+ * ```
+ */
 export interface OutboxEnqueue {
   integrationId: string;
   /** Where it goes: a connector or sink name plus target, e.g. `smtp:ops@example.com`. */
@@ -91,7 +171,15 @@ export interface OutboxEnqueue {
   notBefore?: EpochMs | undefined;
 }
 
-/** An outbox row. */
+/**
+ * An outbox row.
+ *
+ * @example
+ * ```ts
+ * const due: OutboxItem[] = await store.outbox.claimDue({ limit: 20, leaseMs: 60_000, owner: 'relay-1' });
+ * for (const item of due) console.log(item.destination, item.attempts, item.nextAttemptAt);
+ * ```
+ */
 export interface OutboxItem {
   id: string;
   integrationId: string;
@@ -105,7 +193,21 @@ export interface OutboxItem {
   lastError: SerializedError | null;
 }
 
-/** Pending outbound deliveries with attempts and next-attempt time. */
+/**
+ * Pending outbound deliveries with attempts and next-attempt time.
+ *
+ * @example
+ * ```ts
+ * for (const item of await store.outbox.claimDue({ limit: 20, leaseMs: 60_000, owner: 'relay-1' })) {
+ *   try {
+ *     await deliver(item.destination, item.payload);
+ *     await store.outbox.markDelivered(item.id);
+ *   } catch (err) {
+ *     await store.outbox.markFailed(item.id, classify(err).toJSON(), Date.now() + 2 ** item.attempts * 1000);
+ *   }
+ * }
+ * ```
+ */
 export interface OutboxRepo {
   /** Durable. Returns the existing row's id when the idempotency key was seen. */
   enqueue(item: OutboxEnqueue): Promise<{ id: string; duplicate: boolean }>;
@@ -126,14 +228,41 @@ export interface OutboxRepo {
 
 // ───────────────────────── idempotency ─────────────────────────
 
-/** Result of claiming an idempotency key. */
+/**
+ * Result of claiming an idempotency key.
+ *
+ * @example
+ * ```ts
+ * const claim: IdempotencyClaim = await store.idempotency.claim('payments', 'order-1042', {
+ *   owner: 'worker-1',
+ *   leaseMs: 60_000,
+ * });
+ * if (claim.status === 'done') return claim.outcome; // already done: replay the outcome
+ * ```
+ */
 export type IdempotencyClaim =
   | { status: 'claimed' }
   | { status: 'in_flight'; owner: string; leaseUntil: EpochMs }
   | { status: 'done'; outcome: JsonValue; fingerprint: string | null }
   | { status: 'mismatch'; fingerprint: string | null };
 
-/** "Did I already do this?" records. */
+/**
+ * "Did I already do this?" records.
+ *
+ * @example
+ * ```ts
+ * const claim = await store.idempotency.claim('payments', key, { owner: 'worker-1', leaseMs: 60_000 });
+ * if (claim.status === 'claimed') {
+ *   try {
+ *     const receipt = await charge(order);
+ *     await store.idempotency.complete('payments', key, receipt, Date.now() + 86_400_000);
+ *   } catch (err) {
+ *     await store.idempotency.release('payments', key, 'worker-1');
+ *     throw err;
+ *   }
+ * }
+ * ```
+ */
 export interface IdempotencyRepo {
   /**
    * Durable. Claims `key` in `scope` for `leaseMs`. An expired lease can be
@@ -155,17 +284,41 @@ export interface IdempotencyRepo {
 
 // ───────────────────────── checkpoints ─────────────────────────
 
-/** What a checkpoint's value means. */
+/**
+ * What a checkpoint's value means.
+ *
+ * @example
+ * ```ts
+ * await store.checkpoints.set('orders-sync', 'orders', { kind: 'watermark', value: '2024-05-01T00:00:00Z' });
+ * ```
+ */
 export type CheckpointKind = 'cursor' | 'watermark' | 'offset' | 'lsn' | 'file-marker';
 
-/** A saved position in a source. */
+/**
+ * A saved position in a source.
+ *
+ * @example
+ * ```ts
+ * const cp: Checkpoint | undefined = await store.checkpoints.get('orders-sync', 'orders');
+ * const since = cp?.kind === 'watermark' ? String(cp.value) : '1970-01-01T00:00:00Z';
+ * ```
+ */
 export interface Checkpoint {
   kind: CheckpointKind;
   value: JsonValue;
   updatedAt: EpochMs;
 }
 
-/** Cursor, watermark, offset, LSN and file-marker positions. */
+/**
+ * Cursor, watermark, offset, LSN and file-marker positions.
+ *
+ * @example
+ * ```ts
+ * const cp = await store.checkpoints.get('gps-positions', 'default');
+ * const page = await api.positions({ cursor: cp?.value });
+ * await store.checkpoints.set('gps-positions', 'default', { kind: 'cursor', value: page.next });
+ * ```
+ */
 export interface CheckpointRepo {
   get(integrationId: string, stream?: string): Promise<Checkpoint | undefined>;
   /** Durable. */
@@ -179,7 +332,23 @@ export interface CheckpointRepo {
 
 // ───────────────────────── dead letters ─────────────────────────
 
-/** A dead letter: input that exhausted its retries or failed permanently. */
+/**
+ * A dead letter: input that exhausted its retries or failed permanently.
+ *
+ * @example
+ * ```ts
+ * await store.deadLetters.add({
+ *   integrationId: 'orders-sync',
+ *   stage: 'sink',
+ *   raw: { orderId: 1042 },
+ *   itemKey: 'order-1042',
+ *   error: classify(err).toJSON(),
+ *   attempts: 5,
+ *   firstSeenAt: firstFailure,
+ *   lastSeenAt: Date.now(),
+ * });
+ * ```
+ */
 export interface DeadLetterAdd {
   integrationId: string;
   /** Pipeline stage that failed: `source`, `step:<name>`, `sink`, ... */
@@ -194,7 +363,15 @@ export interface DeadLetterAdd {
   lastSeenAt: EpochMs;
 }
 
-/** A stored dead letter. */
+/**
+ * A stored dead letter.
+ *
+ * @example
+ * ```ts
+ * const letters: DeadLetter[] = await store.deadLetters.list('orders-sync', { limit: 50 });
+ * for (const l of letters) console.log(l.id, l.stage, l.error.kind, l.retries);
+ * ```
+ */
 export interface DeadLetter extends DeadLetterAdd {
   id: string;
   itemKey: string | undefined;
@@ -202,7 +379,20 @@ export interface DeadLetter extends DeadLetterAdd {
   retries: number;
 }
 
-/** Dead letters with the raw input and why they failed. */
+/**
+ * Dead letters with the raw input and why they failed.
+ *
+ * @example
+ * ```ts
+ * const [letter] = await store.deadLetters.list('orders-sync', { limit: 1 });
+ * try {
+ *   await sink.write(letter.raw);
+ *   await store.deadLetters.remove([letter.id]);
+ * } catch (err) {
+ *   await store.deadLetters.markRetried(letter.id, classify(err).toJSON(), Date.now());
+ * }
+ * ```
+ */
 export interface DeadLetterRepo {
   /** Durable. A letter with the same (integrationId, itemKey) is updated, not duplicated. */
   add(letter: DeadLetterAdd): Promise<{ id: string }>;
@@ -217,7 +407,24 @@ export interface DeadLetterRepo {
 
 // ───────────────────────── rejects ─────────────────────────
 
-/** A record that failed mapping or validation: why, where, and its raw input. */
+/**
+ * A record that failed mapping or validation: why, where, and its raw input.
+ *
+ * @example
+ * ```ts
+ * await store.rejects.add({
+ *   integrationId: 'crm-contacts',
+ *   mapping: 'contact-to-crm',
+ *   recordKey: 'contact-77',
+ *   fieldPath: 'phone_numbers[0].value',
+ *   rule: 'e164',
+ *   message: 'not a valid phone number',
+ *   value: '***-0199',
+ *   raw: { id: 77, phone: '***-0199' },
+ *   at: Date.now(),
+ * });
+ * ```
+ */
 export interface RejectAdd {
   integrationId: string;
   /** Name of the mapping document (or validator) that rejected it. */
@@ -237,7 +444,15 @@ export interface RejectAdd {
   at: EpochMs;
 }
 
-/** A stored reject. */
+/**
+ * A stored reject.
+ *
+ * @example
+ * ```ts
+ * const rejects: Reject[] = await store.rejects.list('crm-contacts');
+ * for (const r of rejects) console.log(`${r.recordKey}: ${r.fieldPath} failed ${r.rule} (${r.retries} re-drives)`);
+ * ```
+ */
 export interface Reject extends RejectAdd {
   id: string;
   recordKey: string | undefined;
@@ -246,7 +461,15 @@ export interface Reject extends RejectAdd {
   lastRetriedAt: EpochMs | null;
 }
 
-/** What failed on a re-drive of a reject. */
+/**
+ * What failed on a re-drive of a reject.
+ *
+ * @example
+ * ```ts
+ * const failure: RejectFailure = { fieldPath: 'email', rule: 'required', message: 'email is missing', value: null };
+ * await store.rejects.markRetried(reject.id, failure, Date.now());
+ * ```
+ */
 export interface RejectFailure {
   fieldPath: string;
   rule: string;
@@ -254,7 +477,18 @@ export interface RejectFailure {
   value: JsonValue;
 }
 
-/** The reject ledger: records that failed mapping or validation while the batch went on. */
+/**
+ * The reject ledger: records that failed mapping or validation while the batch went on.
+ *
+ * @example
+ * ```ts
+ * for (const reject of await store.rejects.list('crm-contacts', { limit: 100 })) {
+ *   const result = mapContact(reject.raw);
+ *   if (result.ok) await store.rejects.remove([reject.id]);
+ *   else await store.rejects.markRetried(reject.id, result.failure, Date.now());
+ * }
+ * ```
+ */
 export interface RejectRepo {
   /** Durable. A reject with the same (integrationId, recordKey) is replaced in place (same id). */
   add(reject: RejectAdd): Promise<{ id: string }>;
@@ -270,7 +504,23 @@ export interface RejectRepo {
 
 // ───────────────────────── audit ─────────────────────────
 
-/** One machine-to-machine call. Credentials never appear. */
+/**
+ * One machine-to-machine call. Credentials never appear.
+ *
+ * @example
+ * ```ts
+ * await store.audit.append({
+ *   at: Date.now(),
+ *   integrationId: 'gps-positions',
+ *   identity: 'oauth2:gps-client',
+ *   target: 'https://api.gps.example.com',
+ *   action: 'GET /positions',
+ *   outcome: 'success',
+ *   latencyMs: 182,
+ *   attempt: 1,
+ * });
+ * ```
+ */
 export interface AuditEntry {
   at: EpochMs;
   integrationId: string;
@@ -285,7 +535,15 @@ export interface AuditEntry {
   idempotencyKey?: string | undefined;
 }
 
-/** Append-only audit log. */
+/**
+ * Append-only audit log.
+ *
+ * @example
+ * ```ts
+ * const lastHour = await store.audit.list({ integrationId: 'gps-positions', since: Date.now() - 3_600_000 });
+ * const failures = lastHour.filter((e) => e.outcome === 'failure');
+ * ```
+ */
 export interface AuditRepo {
   append(entry: AuditEntry): Promise<void>;
   list(opts?: {
@@ -297,10 +555,26 @@ export interface AuditRepo {
 
 // ───────────────────────── runs ─────────────────────────
 
-/** Status of a run. */
+/**
+ * Status of a run.
+ *
+ * @example
+ * ```ts
+ * const { last } = await store.runs.latest('orders-sync');
+ * const healthy = last?.status === 'succeeded' || last?.status === 'partial';
+ * ```
+ */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'partial' | 'cancelled';
 
-/** Counters a run reports at its end. */
+/**
+ * Counters a run reports at its end.
+ *
+ * @example
+ * ```ts
+ * const counts: RunCounts = { read: 120, written: 117, skipped: 1, deadLettered: 2, errorsByKind: { http_4xx: 2 } };
+ * await store.runs.finish(runId, { status: 'partial', counts });
+ * ```
+ */
 export interface RunCounts {
   read: number;
   written: number;
@@ -309,7 +583,15 @@ export interface RunCounts {
   errorsByKind: Record<string, number>;
 }
 
-/** One execution of an integration. */
+/**
+ * One execution of an integration.
+ *
+ * @example
+ * ```ts
+ * const [latest]: RunRecord[] = await store.runs.list('orders-sync', { limit: 1 });
+ * console.log(latest.status, latest.counts.written, latest.finishedAt! - latest.startedAt);
+ * ```
+ */
 export interface RunRecord {
   id: string;
   integrationId: string;
@@ -322,7 +604,16 @@ export interface RunRecord {
   error: SerializedError | null;
 }
 
-/** Run history. */
+/**
+ * Run history.
+ *
+ * @example
+ * ```ts
+ * const { id } = await store.runs.start({ integrationId: 'orders-sync', trigger: 'schedule', mode: 'live' });
+ * const counts = await syncOrders();
+ * await store.runs.finish(id, { status: 'succeeded', counts });
+ * ```
+ */
 export interface RunRepo {
   start(run: {
     integrationId: string;
@@ -356,7 +647,15 @@ export interface RunRepo {
 
 // ───────────────────────── crosswalk ─────────────────────────
 
-/** Maps an id in one system to the id in another. */
+/**
+ * Maps an id in one system to the id in another.
+ *
+ * @example
+ * ```ts
+ * await store.crosswalk.put('shop->erp:customer', 'cus_9f2k', 'ERP-000311');
+ * const erpId = await store.crosswalk.lookup('shop->erp:customer', 'cus_9f2k'); // 'ERP-000311'
+ * ```
+ */
 export interface CrosswalkRepo {
   put(namespace: string, sourceId: string, targetId: string): Promise<void>;
   lookup(namespace: string, sourceId: string): Promise<string | undefined>;
@@ -367,14 +666,30 @@ export interface CrosswalkRepo {
 
 // ───────────────────────── key-value cache ─────────────────────────
 
-/** A cached value with its write time. */
+/**
+ * A cached value with its write time.
+ *
+ * @example
+ * ```ts
+ * const entry: CacheEntry | undefined = await store.cache.get('etags', 'GET /products');
+ * const headers = entry ? { 'if-none-match': String(entry.value) } : {};
+ * ```
+ */
 export interface CacheEntry {
   value: JsonValue;
   storedAt: EpochMs;
   expiresAt: EpochMs | null;
 }
 
-/** ETags, last-known-good values and the like. */
+/**
+ * ETags, last-known-good values and the like.
+ *
+ * @example
+ * ```ts
+ * await store.cache.set('etags', 'GET /products', res.headers.etag, { ttlMs: 86_400_000 });
+ * const cached = await store.cache.get('etags', 'GET /products');
+ * ```
+ */
 export interface CacheRepo {
   get(namespace: string, key: string, now?: EpochMs): Promise<CacheEntry | undefined>;
   set(
@@ -388,14 +703,33 @@ export interface CacheRepo {
 
 // ───────────────────────── policy state and leases ─────────────────────────
 
-/** A versioned state document (breaker, limiter). */
+/**
+ * A versioned state document (breaker, limiter).
+ *
+ * @example
+ * ```ts
+ * const state: VersionedState | undefined = await store.policyState.get('breaker:crm-api');
+ * const open = (state?.value as { state?: string } | undefined)?.state === 'open';
+ * ```
+ */
 export interface VersionedState {
   value: JsonValue;
   version: number;
   updatedAt: EpochMs;
 }
 
-/** Shared state for stateful policies, updated by compare-and-set. */
+/**
+ * Shared state for stateful policies, updated by compare-and-set.
+ *
+ * @example
+ * ```ts
+ * const current = await store.policyState.get('breaker:crm-api');
+ * const next = await store.policyState.compareAndSet('breaker:crm-api', current?.version ?? 0, { state: 'open' });
+ * if (next === undefined) {
+ *   // another process changed it first: re-read and decide again
+ * }
+ * ```
+ */
 export interface PolicyStateRepo {
   get(key: string): Promise<VersionedState | undefined>;
   /**
@@ -410,7 +744,20 @@ export interface PolicyStateRepo {
   list(prefix?: string): Promise<Array<VersionedState & { key: string }>>;
 }
 
-/** Named leases: one holder at a time across every process sharing the store. */
+/**
+ * Named leases: one holder at a time across every process sharing the store.
+ *
+ * @example
+ * ```ts
+ * if (await store.leases.acquire('scheduler', 'host-a:4121', 30_000)) {
+ *   try {
+ *     await runDueSchedules();
+ *   } finally {
+ *     await store.leases.release('scheduler', 'host-a:4121');
+ *   }
+ * }
+ * ```
+ */
 export interface LeaseRepo {
   /** Acquires or renews (when `owner` already holds it) the lease. */
   acquire(name: string, owner: string, ttlMs: number, now?: EpochMs): Promise<boolean>;

@@ -2,7 +2,18 @@
 import type { SinkRecord } from '../core/connector.js';
 import type { FunctionSink } from '../core/integration.js';
 
-/** A {@link FunctionSink} with the records it received. */
+/**
+ * A {@link FunctionSink} with the records it received.
+ *
+ * @example
+ * ```ts
+ * const sink: CollectingSink = collectingSink(async (records) => {
+ *   if (records.some((r) => r.sourceKey === 'ORD-000017')) throw permanent('rejected by the warehouse');
+ * });
+ * await runtime.run('orders');
+ * expect(sink.records.map((r) => r.sourceKey)).not.toContain('ORD-000017');
+ * ```
+ */
 export interface CollectingSink extends FunctionSink {
   readonly records: SinkRecord[];
 }

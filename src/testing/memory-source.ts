@@ -10,7 +10,18 @@ import {
   type SourceSession,
 } from '../core/connector.js';
 
-/** Batches as a list, or a generator that gets the read context (checkpoint, mode, range). */
+/**
+ * Batches as a list, or a generator that gets the read context (checkpoint, mode, range).
+ *
+ * @example
+ * ```ts
+ * const batches: MemoryBatches = async function* (ctx) {
+ *   const from = Number(ctx.checkpoint?.value ?? 0);
+ *   yield { items: [{ key: String(from + 1), data: { n: from + 1 } }], checkpoint: { kind: 'offset', value: from + 1 } };
+ * };
+ * defineIntegration({ ...options, source: memorySource({ batches }) });
+ * ```
+ */
 export type MemoryBatches = SourceBatch[] | ((ctx: ReadContext) => AsyncIterable<SourceBatch>);
 
 const config = z

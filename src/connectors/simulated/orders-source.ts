@@ -9,7 +9,16 @@ import { defineConnector, type SourceBatch, type SourceSession } from '../../cor
 import { httpError } from '../../core/classify.js';
 import { seededRandom } from '../../policies/backoff.js';
 
-/** An order as the simulated system serves it (vendor shape: strings everywhere). */
+/**
+ * An order as the simulated system serves it (vendor shape: strings everywhere).
+ *
+ * @example
+ * ```ts
+ * const order: SimulatedOrder = simulatedOrder(1, 17);
+ * // { order_no: 'ORD-000001', customer_id: 'C919', total: '37.79', currency: 'EUR', created: '2026-11-01T00:01:00.000Z' }
+ * const amount = Number(order.total); // the vendor sends amounts as strings
+ * ```
+ */
 export interface SimulatedOrder {
   order_no: string;
   customer_id: string | null;

@@ -7,10 +7,34 @@ import { readFile } from 'node:fs/promises';
 import { PatchbayError, configError } from '../errors.js';
 import { Secret } from './secret.js';
 
-/** A string that names where a secret lives, e.g. `env:GPS_TOKEN`. */
+/**
+ * A string that names where a secret lives, e.g. `env:GPS_TOKEN`.
+ *
+ * @example
+ * ```ts
+ * const token: SecretRef = 'env:GPS_TOKEN';
+ * const password: SecretRef = 'file:/run/secrets/db-password';
+ * const secret = await ctx.secrets.resolve(token);
+ * ```
+ */
 export type SecretRef = `${string}:${string}`;
 
-/** Resolves references of one scheme. */
+/**
+ * Resolves references of one scheme.
+ *
+ * @example
+ * ```ts
+ * const vaultResolver: SecretResolver = {
+ *   scheme: 'vault',
+ *   async resolve(path, signal) {
+ *     const [secretPath, key] = path.split('#');
+ *     const res = await fetch(`${process.env.VAULT_ADDR}/v1/${secretPath}`, { signal, headers: { 'x-vault-token': vaultToken } });
+ *     return (await res.json()).data.data[key!];
+ *   },
+ * };
+ * new SecretResolverChain().register(vaultResolver);
+ * ```
+ */
 export interface SecretResolver {
   /** The scheme before the colon, e.g. `vault`. */
   readonly scheme: string;
