@@ -45,3 +45,4 @@ export {
   type CommonHttpConfig,
   type HttpConnection,
 } from './options.js';
+export * from './recording/index.js';
