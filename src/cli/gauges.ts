@@ -24,6 +24,7 @@ export function applyStatusGauges(
   for (const s of statuses) {
     metrics.registerIntegration(s.id);
     if (s.lastSuccessAt !== null) metrics.markFresh(s.id, s.lastSuccessAt);
+    for (const st of s.streams) metrics.markStreamFresh(s.id, st.stream, st.lastDeliveryAt);
     metrics.setDeadLetterDepth(s.id, s.deadLetters);
     const breaker = BREAKER[s.breaker];
     if (breaker !== undefined) metrics.setBreakerState(s.id, breaker);
@@ -32,6 +33,7 @@ export function applyStatusGauges(
 
 /**
  * The status facts under their metric names (`integration.<id>.freshness_seconds`,
+ * `.freshness_seconds.<stream>` per entity stream,
  * `.dead_letter_depth`, `.breaker_state`, `.error_count_by_kind.<kind>` over 24 h).
  *
  * @example
@@ -44,6 +46,7 @@ export function domainMetrics(statuses: readonly IntegrationStatus[]): Record<st
   for (const s of statuses) {
     const p = `integration.${s.id}.`;
     if (s.freshnessSeconds !== null) out[`${p}freshness_seconds`] = s.freshnessSeconds;
+    for (const st of s.streams) out[`${p}freshness_seconds.${st.stream}`] = st.freshnessSeconds;
     out[`${p}dead_letter_depth`] = s.deadLetters;
     const breaker = BREAKER[s.breaker];
     if (breaker !== undefined) out[`${p}breaker_state`] = breaker;

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineIntegration, type Step } from '../core/integration.js';
 import { createRuntime } from '../runtime/runtime.js';
+import { readDrift } from '../store/drift-log.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite/index.js';
 import { collectingSink, memorySource } from '../testing/index.js';
 import { parseMapping } from './load.js';
@@ -192,5 +193,24 @@ validate:
       ['drift:added', 'surprise'],
       ['drift:added', 'surprise'],
     ]);
+  });
+
+  it('records drift durably for alert and reject, with the injected clock, and not for ignore', async () => {
+    const doc = parseMapping('- { source: id, target: id, transform: id }', { file: 'emp.yaml' });
+    const drifting = [{ id: '1' }, { id: '2', extra: 1 }];
+    const ignore = integration(drifting, [mappingStep(doc, { drift: 'ignore' })]);
+    await (await createRuntime({ integrations: [ignore.def], store })).run('employees');
+    expect(await readDrift(store.cache, 'employees')).toBe(undefined);
+
+    const at = Date.UTC(2026, 0, 2, 3, 4, 5);
+    const strict = mappingStep(doc, { drift: 'reject', now: () => at });
+    const reject = integration([{ id: '3', extra: 1, other: true }], [strict]);
+    await (await createRuntime({ integrations: [reject.def], store })).run('employees');
+    expect(await readDrift(store.cache, 'employees')).toMatchObject({
+      mappings: ['emp'],
+      added: ['other'],
+      since: at,
+      acknowledgedAt: null,
+    });
   });
 });

@@ -5,6 +5,7 @@
  * batch goes on; only a broken store stops the run.
  */
 import type { Step, StepContext } from '../core/integration.js';
+import { recordDrift } from '../store/drift-log.js';
 import type { RejectAdd } from '../store/types.js';
 import { compileMapping, type Mapper, type MapResult } from './compile.js';
 import type { LoadOptions, MappingDocument } from './document.js';
@@ -39,8 +40,14 @@ export interface MappingStepOptions extends LoadOptions {
   validate?: ValidateSpec;
   /** Track the source shape and apply this policy to drift. Default: off. */
   drift?: DriftPolicy;
-  /** Called with drift events (alerting, metrics). */
+  /**
+   * Called with drift events (metrics, custom alerting). With `alert` or
+   * `reject`, drift is also recorded durably in the store (see
+   * `recordDrift`), which the `schema-drift` alert rule reads.
+   */
   onDrift?: (events: DriftEvent[], ctx: StepContext) => void;
+  /** Clock for the drift record, injectable for tests [Date.now]. */
+  now?: () => number;
   /**
    * The key a reject is stored under; a later reject with the same key
    * replaces it. Default: the source item's key. When an earlier step splits
@@ -94,6 +101,7 @@ export function mappingStep(
   const maskRaw = rawMasker(mapper.doc);
   const masked = maskedInput(mapper.doc);
   const trackers = new Map<string, DriftTracker>();
+  const now = options.now ?? Date.now;
 
   async function reject(
     ctx: StepContext,
@@ -136,6 +144,11 @@ export function mappingStep(
     }
     const events = await tracker.observe(record, { learn: options.drift !== 'reject' });
     if (events.length === 0) return undefined;
+    if (options.drift !== 'ignore') {
+      // Durable before the record moves on, so the alert engine (maybe in
+      // another process) hears of drift even if this process dies next.
+      await recordDrift(ctx.store.cache, ctx.integrationId, mapping, events, now());
+    }
     if (options.drift === 'alert') {
       ctx.logger.warn({ mapping, drift: events }, 'source schema drift');
       options.onDrift?.(events, ctx);

@@ -11,13 +11,38 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { ErrorKind } from '../core/errors.js';
 import { LatencyWindow } from './latency-window.js';
 
-/** Where an item is in its journey; the `stage` label of `items_total`. */
+/**
+ * Where an item is in its journey; the `stage` label of `items_total`.
+ *
+ * @example
+ * ```ts
+ * metrics.recordItems('orders-sync', 'read', batch.items.length);
+ * metrics.recordItems('orders-sync', 'dead_lettered' satisfies ItemStage);
+ * ```
+ */
 export type ItemStage = 'read' | 'written' | 'skipped' | 'dead_lettered';
 
-/** Circuit breaker state; exported as 0 (closed), 1 (half-open), 2 (open). */
+/**
+ * Circuit breaker state; exported as 0 (closed), 1 (half-open), 2 (open).
+ *
+ * @example
+ * ```ts
+ * pipeline.breaker?.onStateChange((e) =>
+ *   metrics.setBreakerState('crm-api', e.to === 'half_open' ? 'half-open' : e.to === 'closed' ? 'closed' : 'open'),
+ * );
+ * ```
+ */
 export type BreakerState = 'closed' | 'half-open' | 'open' | 0 | 1 | 2;
 
-/** The facts about one external call that metrics need (a {@link CallRecord} fits). */
+/**
+ * The facts about one external call that metrics need (a {@link CallRecord} fits).
+ *
+ * @example
+ * ```ts
+ * const call: CallMetric = { integration: 'gps-positions', outcome: 'failure', errorKind: 'timeout', latencyMs: 30_000 };
+ * metrics.recordCall(call);
+ * ```
+ */
 export interface CallMetric {
   integration: string;
   outcome: 'success' | 'failure';
@@ -28,7 +53,18 @@ export interface CallMetric {
   stale?: boolean;
 }
 
-/** Options for {@link PatchbayMetrics}. */
+/**
+ * Options for {@link PatchbayMetrics}.
+ *
+ * @example
+ * ```ts
+ * const metrics = new PatchbayMetrics({
+ *   defaultMetrics: true,
+ *   latencyWindowMs: 60_000,
+ *   latencyBuckets: [10, 50, 100, 500, 1000, 5000],
+ * } satisfies PatchbayMetricsOptions);
+ * ```
+ */
 export interface PatchbayMetricsOptions {
   /** Also collect Node.js process metrics (CPU, memory, event loop lag, GC) on this registry. Default `false`. */
   defaultMetrics?: boolean;
@@ -58,6 +94,8 @@ interface IntegrationState {
   staleChild: CounterChild;
   window: LatencyWindow;
   freshness?: { seconds: number } | { since: number };
+  /** Per entity stream: when its data was last delivered (epoch ms). */
+  streams: Map<string, number>;
   deadLetterDepth?: number;
   breaker?: number;
 }
@@ -69,7 +107,8 @@ interface IntegrationState {
  * `patchbay_integration_success_count`, `patchbay_integration_error_count_by_kind{kind}`,
  * `patchbay_integration_latency_ms` (histogram, `outcome` label),
  * `patchbay_integration_latency_p99_ms` (computed at scrape over the last 5 minutes),
- * `patchbay_integration_freshness_seconds`, `patchbay_integration_dead_letter_depth`,
+ * `patchbay_integration_freshness_seconds` (also per entity stream, with a `stream` label),
+ * `patchbay_integration_dead_letter_depth`,
  * `patchbay_integration_stale_served`, `patchbay_integration_breaker_state`
  * (0 closed, 1 half-open, 2 open) and `patchbay_integration_items_total{stage}`.
  *
@@ -159,11 +198,26 @@ export class PatchbayMetrics {
       'p99 call latency in ms over the last 5 minutes (integration.<name>.latency_p99_ms); absent when there were no calls.',
       (s) => s.window.quantile(0.99),
     );
-    gauge(
-      'patchbay_integration_freshness_seconds',
-      'Age of the newest successfully processed data in seconds (integration.<name>.freshness_seconds).',
-      (s) => this.#freshness(s),
-    );
+    const freshness = (s: IntegrationState) => this.#freshness(s);
+    const age = (since: number) => this.#age(since);
+    // One gauge, two kinds of series: without `stream` the integration's age
+    // (integration.<name>.freshness_seconds, unchanged), with `stream` each
+    // entity stream's age, so one alert expression covers both and
+    // `{stream=""}` selects the integration-level series.
+    new Gauge({
+      name: 'patchbay_integration_freshness_seconds',
+      help: 'Age of the newest successfully processed data in seconds (integration.<name>.freshness_seconds); with a stream label, the age of that entity stream (integration.<name>.freshness_seconds.<stream>).',
+      labelNames: ['integration', 'stream'],
+      registers,
+      collect(this: Gauge<'integration' | 'stream'>) {
+        this.reset();
+        for (const [integration, s] of states) {
+          const v = freshness(s);
+          if (v !== undefined) this.set({ integration }, v);
+          for (const [stream, since] of s.streams) this.set({ integration, stream }, age(since));
+        }
+      },
+    });
     gauge(
       'patchbay_integration_dead_letter_depth',
       'Dead letters waiting (integration.<name>.dead_letter_depth).',
@@ -274,6 +328,21 @@ export class PatchbayMetrics {
   }
 
   /**
+   * Records that one entity stream of the integration delivered data at
+   * `atMs` (default now); exported as `freshness_seconds` with a `stream`
+   * label and in the snapshot as `integration.<name>.freshness_seconds.<stream>`.
+   * The integration's own freshness is not touched.
+   *
+   * @example
+   * ```ts
+   * metrics.markStreamFresh('fleet', 'positions', checkpoint.updatedAt);
+   * ```
+   */
+  markStreamFresh(integration: string, stream: string, atMs: number = this.#now()): void {
+    this.#get(integration).streams.set(stream, atMs);
+  }
+
+  /**
    * Sets `dead_letter_depth` (dead letters waiting for a retry or a drop).
    *
    * @example
@@ -333,6 +402,9 @@ export class PatchbayMetrics {
       if (p99 !== undefined) out[`${p}latency_p99_ms`] = p99;
       const fresh = this.#freshness(s);
       if (fresh !== undefined) out[`${p}freshness_seconds`] = fresh;
+      for (const [stream, since] of s.streams) {
+        out[`${p}freshness_seconds.${stream}`] = this.#age(since);
+      }
       if (s.deadLetterDepth !== undefined) out[`${p}dead_letter_depth`] = s.deadLetterDepth;
       out[`${p}stale_served`] = s.staleServed;
       if (s.breaker !== undefined) out[`${p}breaker_state`] = s.breaker;
@@ -370,6 +442,7 @@ export class PatchbayMetrics {
       },
       errors: new Map(),
       items: new Map(),
+      streams: new Map(),
       staleServed: 0,
       staleChild,
       window: new LatencyWindow({ windowMs: this.#windowMs, now: this.#now }),
@@ -387,6 +460,10 @@ export class PatchbayMetrics {
     const f = s.freshness;
     if (!f) return undefined;
     if ('seconds' in f) return f.seconds;
-    return Math.max(0, (this.#now() - f.since) / 1000);
+    return this.#age(f.since);
+  }
+
+  #age(since: number): number {
+    return Math.max(0, (this.#now() - since) / 1000);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The freshness monitor: in the runtime process, every `intervalMs` it reads
  * every integration's status, feeds the freshness gauges
- * (`integration.<id>.freshness_seconds`) and hands the statuses to the alert
+ * (`integration.<id>.freshness_seconds`, and per entity stream
+ * `integration.<id>.freshness_seconds.<stream>`) and hands the statuses to the alert
  * engine, so a breach opens an alert whether or not anyone scrapes /metrics.
  * Each observation also carries the integration's metrics and the per-minute
  * rate of its counters since the previous evaluation, which anomaly rules
@@ -54,6 +55,9 @@ export class FreshnessMonitor {
     const observations: Observation[] = statuses.map((status) => {
       if (status.lastSuccessAt !== null)
         this.#o.metrics?.markFresh(status.id, status.lastSuccessAt);
+      for (const st of status.streams) {
+        this.#o.metrics?.markStreamFresh(status.id, st.stream, st.lastDeliveryAt);
+      }
       const p99 = snapshot[`integration.${status.id}.latency_p99_ms`];
       return { status, latencyP99Ms: p99, values: valuesOf(status.id, snapshot, now, previous) };
     });

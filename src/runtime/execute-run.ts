@@ -103,9 +103,11 @@ export async function executeRun(
     const saveCheckpoints = mode === 'live' && !dryRun;
     const tracker = new CheckpointTracker(async (cp) => {
       if (!saveCheckpoints) return;
+      // Stamped with the runtime's clock: the stream's freshness is measured from it.
       await services.store.checkpoints.set(prepared.id, cp.stream ?? 'default', {
         kind: cp.kind,
         value: cp.value,
+        updatedAt: services.now(),
       });
     });
     const deadline = started + prepared.maxRunMs;

@@ -14,7 +14,12 @@ export {
 export { executeRun, type RunOptions, type RunResult } from './execute-run.js';
 export { prepareAll, prepareIntegration, type PreparedIntegration } from './prepare.js';
 export { retryDeadLetters, type DeadLetterRetryResult } from './dead-letter-retry.js';
-export { statusReport, integrationStatus, type IntegrationStatus } from './status.js';
+export {
+  statusReport,
+  integrationStatus,
+  type IntegrationStatus,
+  type StreamFreshness,
+} from './status.js';
 export { Scheduler, nextDue, type FireReason, type SchedulerHooks } from './scheduler.js';
 export { insideQuietWindow } from './quiet-window.js';
 export { CheckpointTracker } from './checkpoint-tracker.js';

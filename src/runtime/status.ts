@@ -5,10 +5,32 @@
 import type { JsonValue } from '../core/json-safe.js';
 import { parseSnapshot } from '../policies/breaker-state.js';
 import { resolvePolicies } from '../policies/options.js';
+import { readDrift, type DriftRecord } from '../store/drift-log.js';
 import type { RunRecord, Store } from '../store/types.js';
 import type { PreparedIntegration } from './prepare.js';
 
 const ERROR_WINDOW_MS = 24 * 3_600_000;
+
+/**
+ * The freshness of one entity stream of an integration. A stream's age is the
+ * time since its checkpoint was last saved, i.e. since the runtime last
+ * acknowledged delivered data on it (the checkpoint rule saves a position only
+ * after everything before it was written or dead-lettered). Unlike the
+ * integration's age, a run that read nothing does not refresh a stream: the
+ * runtime cannot tell a quiet stream from a stuck one.
+ *
+ * @example
+ * ```ts
+ * const s: StreamFreshness = { stream: 'positions', lastDeliveryAt: 1_700_000_000_000, freshnessSeconds: 120, stale: false };
+ * ```
+ */
+export interface StreamFreshness {
+  stream: string;
+  lastDeliveryAt: number;
+  freshnessSeconds: number;
+  /** True when older than the integration's declared maximum age. */
+  stale: boolean;
+}
 
 /** One integration's line in `patchbay status`. */
 export interface IntegrationStatus {
@@ -32,6 +54,14 @@ export interface IntegrationStatus {
   /** Circuit breaker state from the store: closed, open, half_open, isolated; `off` when the integration has no breaker. */
   breaker: string;
   checkpoint: JsonValue | null;
+  /** Per entity stream (one per saved checkpoint), by stream name. */
+  streams: StreamFreshness[];
+  /** Source schema drift recorded by a mapping step, acknowledged or not; null when none. */
+  drift: DriftRecord | null;
+}
+
+function ageSeconds(now: number, at: number): number {
+  return Math.max(0, Math.round((now - at) / 1000));
 }
 
 /**
@@ -49,13 +79,15 @@ export async function integrationStatus(
   now: number,
 ): Promise<IntegrationStatus> {
   const def = prepared.definition;
-  const [latest, recent, deadLetters, breaker, checkpoint] = await Promise.all([
+  const [latest, recent, deadLetters, breaker, checkpoints, drift] = await Promise.all([
     store.runs.latest(prepared.id),
     store.runs.list(prepared.id, { limit: 200 }),
     store.deadLetters.count(prepared.id),
     store.policyState.get(`breaker:${prepared.id}`),
-    store.checkpoints.get(prepared.id, 'default'),
+    store.checkpoints.list(prepared.id),
+    readDrift(store.cache, prepared.id),
   ]);
+  const checkpoint = checkpoints.find((c) => c.stream === 'default');
   const errorsByKind: Record<string, number> = {};
   for (const run of recent) {
     if (run.startedAt < now - ERROR_WINDOW_MS) continue;
@@ -63,8 +95,7 @@ export async function integrationStatus(
       errorsByKind[kind] = (errorsByKind[kind] ?? 0) + n;
   }
   const lastSuccessAt = latest.lastSuccess?.finishedAt ?? null;
-  const freshnessSeconds =
-    lastSuccessAt === null ? null : Math.max(0, Math.round((now - lastSuccessAt) / 1000));
+  const freshnessSeconds = lastSuccessAt === null ? null : ageSeconds(now, lastSuccessAt);
   const freshnessLimitSeconds =
     prepared.freshnessMs === undefined ? null : prepared.freshnessMs / 1000;
   const last = latest.last;
@@ -94,6 +125,16 @@ export async function integrationStatus(
       parseSnapshot(breaker?.value)?.state ??
       (resolvePolicies(def.policies, prepared.id).breaker ? 'closed' : 'off'),
     checkpoint: checkpoint?.value ?? null,
+    streams: checkpoints.map((c) => {
+      const age = ageSeconds(now, c.updatedAt);
+      return {
+        stream: c.stream,
+        lastDeliveryAt: c.updatedAt,
+        freshnessSeconds: age,
+        stale: freshnessLimitSeconds !== null && age > freshnessLimitSeconds,
+      };
+    }),
+    drift: drift ?? null,
   };
 }
 

@@ -15,3 +15,11 @@ export {
   type SqliteStore,
   type SqliteStoreOptions,
 } from './sqlite/index.js';
+export {
+  acknowledgeDrift,
+  DRIFT_LOG,
+  readDrift,
+  recordDrift,
+  type DriftFact,
+  type DriftRecord,
+} from './drift-log.js';

@@ -1,6 +1,7 @@
 /**
- * `patchbay status`: every integration's last run, last success, freshness,
- * errors by kind, dead letters, breaker and checkpoint, read from the store
+ * `patchbay status`: every integration's last run, last success, freshness
+ * (also per entity stream), errors by kind, dead letters, breaker, checkpoint
+ * and recorded schema drift, read from the store
  * so it shows what a `patchbay run` in another process is doing.
  */
 import { formatDuration } from '../../core/duration.js';
@@ -20,6 +21,35 @@ function freshness(s: IntegrationStatus): string {
       ? 'no limit'
       : `limit ${formatDuration(s.freshnessLimitSeconds * 1000)}`;
   return `${age} (${limit})${s.stale ? '  STALE' : ''}`;
+}
+
+// Only integrations with named streams get a line per stream: for the
+// single `default` stream the checkpoint line above already says it all.
+function streamLines(s: IntegrationStatus): string[] {
+  if (s.streams.every((st) => st.stream === 'default')) return [];
+  const limit =
+    s.freshnessLimitSeconds === null
+      ? 'no limit'
+      : `limit ${formatDuration(s.freshnessLimitSeconds * 1000)}`;
+  return s.streams.map(
+    (st) =>
+      `  stream ${st.stream.padEnd(7)} ${formatDuration(st.freshnessSeconds * 1000)} (${limit})${st.stale ? '  STALE' : ''}`,
+  );
+}
+
+function driftLines(s: IntegrationStatus, now: number): string[] {
+  const d = s.drift;
+  if (!d) return [];
+  const fields = [
+    d.added.length ? `new ${d.added.join(', ')}` : '',
+    d.removed.length ? `missing ${d.removed.join(', ')}` : '',
+    d.retyped.length ? `retyped ${d.retyped.join(', ')}` : '',
+  ].filter(Boolean);
+  const state =
+    d.acknowledgedAt === null
+      ? `  (patchbay alerts ack-drift ${s.id})`
+      : `  acknowledged ${ago(d.acknowledgedAt, now)}`;
+  return [`  schema drift  ${fields.join('; ')} since ${ago(d.since, now)}${state}`];
 }
 
 /**
@@ -47,6 +77,8 @@ export function printStatus(io: CliIo, statuses: readonly IntegrationStatus[], n
       `  dead letters  ${s.deadLetters}${s.deadLetters > 0 ? `  (patchbay dlq list ${s.id})` : ''}`,
       `  breaker       ${s.breaker}`,
       `  checkpoint    ${s.checkpoint === null ? 'none' : truncate(JSON.stringify(s.checkpoint), 80)}`,
+      ...streamLines(s),
+      ...driftLines(s, now),
       '',
     );
   }

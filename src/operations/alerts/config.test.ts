@@ -68,11 +68,12 @@ describe('sinksFromConfig and rulesFromConfig', () => {
     ]);
   });
 
-  it('runs freshness, dead letters and breaker by default, and the thresholds when configured', () => {
+  it('runs freshness, dead letters, breaker and schema drift by default, and the thresholds when configured', () => {
     expect(rulesFromConfig(base).map((r) => r.condition)).toEqual([
       'freshness',
       'dead-letters',
       'breaker-open',
+      'schema-drift',
     ]);
     const all = rulesFromConfig({
       ...base,
@@ -91,6 +92,7 @@ describe('sinksFromConfig and rulesFromConfig', () => {
       'error-rate',
       'latency',
       'anomaly:items_total.read.per_minute',
+      'schema-drift',
     ]);
     const breaker = all[1]!;
     const open = { status: { breaker: 'open' } } as never;

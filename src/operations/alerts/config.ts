@@ -20,6 +20,15 @@ const duration = z.union([z.number().nonnegative(), z.string()]).refine(
   { error: 'expected a duration like "30s" or "15m"' },
 );
 
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const sinkSchema = z.discriminatedUnion('type', [
   z
     .object({
@@ -61,7 +70,37 @@ export const alertsSchema = z
     evaluateEvery: duration.optional(),
     rules: z
       .object({
-        freshness: z.boolean().optional(),
+        freshness: z
+          .union([
+            z.boolean(),
+            z
+              .object({
+                criticalFactor: z.number().min(1).optional(),
+                streams: z.boolean().optional(),
+              })
+              .strict(),
+          ])
+          .optional(),
+        schemaDrift: z
+          .union([z.literal(false), z.object({ quietFor: duration }).strict()])
+          .optional(),
+        missing: z
+          .array(
+            z
+              .object({
+                integration: z.string().min(1),
+                name: z.string().min(1),
+                cron: z.string().min(1),
+                timezone: z
+                  .string()
+                  .refine(isTimeZone, { error: 'an IANA time zone such as "Europe/Berlin"' })
+                  .optional(),
+                window: duration.optional(),
+                stream: z.string().min(1).optional(),
+              })
+              .strict(),
+          )
+          .optional(),
         deadLetters: z
           .union([z.literal(false), z.object({ above: z.number().int().min(0) }).strict()])
           .optional(),
@@ -99,6 +138,17 @@ export const alertsSchema = z
         }
       });
     check(v.route, 'route');
+    const missing = v.rules?.missing ?? [];
+    missing.forEach((m, i) => {
+      // The name is part of the alert's condition, so it must be unique.
+      if (missing.findIndex((o) => o.name === m.name) !== i) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', 'missing', i, 'name'],
+          message: `expected a unique name ("${m.name}" is used twice)`,
+        });
+      }
+    });
     if (v.escalation) {
       v.escalation.to.forEach((n, i) => {
         if (!names.has(n)) {
@@ -125,7 +175,13 @@ export const alertsSchema = z
  *   route: ['tickets'],
  *   escalation: { after: '30m', to: ['mail'] },
  *   rules: {
+ *     // also alert when one entity stream stalls while the others flow (the default)
+ *     freshness: { streams: true },
  *     deadLetters: { above: 10 },
+ *     // drift recorded by mapping steps; resolves on `patchbay alerts ack-drift` or after 24 h without new drift
+ *     schemaDrift: { quietFor: '24h' },
+ *     // a file that must have arrived by 02:00 Berlin time (a delivery on the integration's streams)
+ *     missing: [{ integration: 'erp-import', name: 'erp-daily.csv', cron: '0 2 * * *', timezone: 'Europe/Berlin', window: '6h' }],
  *     breakerOpen: { for: '10m' },
  *     // a written rate far from its recent baseline (see Observation.values for names)
  *     anomaly: [{ value: 'items_total.written.per_minute' }],

@@ -8,6 +8,8 @@ import { slackSink } from '../alert-sinks/slack.js';
 import type { AlertSink } from '../alert-sinks/types.js';
 import { webhookSink } from '../alert-sinks/webhook.js';
 import type { AlertsOptions } from './config.js';
+import { schemaDriftRule } from './drift-rule.js';
+import { missingFromConfig } from './missing-config.js';
 import {
   anomalyRule,
   breakerOpenRule,
@@ -47,7 +49,9 @@ function withoutType<T extends { type: string }>(s: T): Omit<T, 'type'> {
 }
 
 /**
- * The rules an alerts config enables (freshness, dead letters and breaker by default).
+ * The rules an alerts config enables (freshness per integration and stream,
+ * schema drift, dead letters and breaker by default; missing/late arrivals,
+ * error rate, latency and anomalies when declared).
  *
  * @example
  * ```ts
@@ -57,7 +61,9 @@ function withoutType<T extends { type: string }>(s: T): Omit<T, 'type'> {
 export function rulesFromConfig(config: AlertsOptions): AlertRule[] {
   const r = config.rules ?? {};
   const rules: AlertRule[] = [];
-  if (r.freshness !== false) rules.push(freshnessRule());
+  if (r.freshness !== false) {
+    rules.push(freshnessRule(typeof r.freshness === 'object' ? r.freshness : {}));
+  }
   if (r.deadLetters !== false) rules.push(deadLetterRule(r.deadLetters ?? {}));
   if (r.breakerOpen !== false) {
     rules.push(breakerOpenRule(r.breakerOpen ? { forMs: parseDuration(r.breakerOpen.for) } : {}));
@@ -67,5 +73,11 @@ export function rulesFromConfig(config: AlertsOptions): AlertRule[] {
   for (const { value, ...tuning } of r.anomaly ?? []) {
     rules.push(anomalyRule({ name: value, value: (o) => o.values?.[value], ...tuning }));
   }
+  if (r.schemaDrift !== false) {
+    rules.push(
+      schemaDriftRule(r.schemaDrift ? { quietForMs: parseDuration(r.schemaDrift.quietFor) } : {}),
+    );
+  }
+  for (const m of r.missing ?? []) rules.push(missingFromConfig(m));
   return rules;
 }

@@ -10,3 +10,5 @@ export {
 } from './engine.js';
 export { alertsSchema, type AlertsOptions } from './config.js';
 export { sinksFromConfig, rulesFromConfig } from './from-config.js';
+export { schemaDriftRule, DEFAULT_DRIFT_QUIET_MS } from './drift-rule.js';
+export { missingFromConfig, lastArrival, type MissingExpectation } from './missing-config.js';

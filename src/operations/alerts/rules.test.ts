@@ -186,11 +186,12 @@ describe('anomalyRule', () => {
 });
 
 describe('defaultRules', () => {
-  it('are freshness, dead letters and breaker open', () => {
+  it('are freshness, dead letters, breaker open and schema drift', () => {
     expect(defaultRules().map((r) => r.condition)).toEqual([
       'freshness',
       'dead-letters',
       'breaker-open',
+      'schema-drift',
     ]);
   });
 });

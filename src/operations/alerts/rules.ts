@@ -4,6 +4,7 @@
  */
 import { formatDuration } from '../../core/duration.js';
 import type { JsonValue } from '../../core/json-safe.js';
+import { schemaDriftRule } from './drift-rule.js';
 import type { AlertRule, Observation, RuleOutcome } from './types.js';
 
 const none: RuleOutcome = { finding: undefined };
@@ -14,28 +15,58 @@ function fmt(seconds: number): string {
 
 /**
  * Freshness breach: the last successful run is older than the declared
- * `freshness.maxAge`. Warning above the limit, critical above `criticalFactor`
- * times it (default 2); the step up sends an update, not a new alert.
+ * `freshness.maxAge`, or (with `streams`, the default) one entity stream of
+ * an integration that has two or more has not delivered within it, even while
+ * the others are fresh. Warning above the limit, critical above
+ * `criticalFactor` times it (default 2). The step up, and a change in which
+ * streams are stale, send an update, not a new alert.
+ *
+ * A single-stream integration is judged by its last successful run only: its
+ * one stream's age would also count runs that found nothing new as stale, and
+ * a quiet source is not a broken one. With several streams that trade-off is
+ * the point (one stream stuck while the others flow); set `streams: false` to
+ * judge every integration by its runs alone.
  *
  * @example
  * ```ts
- * const rules = [freshnessRule()];
+ * const rules = [freshnessRule({ criticalFactor: 3 })];
  * ```
  */
-export function freshnessRule(options: { criticalFactor?: number } = {}): AlertRule {
+export function freshnessRule(
+  options: { criticalFactor?: number; streams?: boolean } = {},
+): AlertRule {
   const factor = options.criticalFactor ?? 2;
+  const byStream = options.streams ?? true;
   return {
     condition: 'freshness',
     evaluate({ status }) {
       const limit = status.freshnessLimitSeconds;
-      if (limit === null || !status.stale) return none;
+      if (limit === null) return none;
+      const streams = byStream && status.streams.length > 1 ? status.streams : [];
+      const staleStreams = streams.filter((s) => s.stale);
+      if (!status.stale && staleStreams.length === 0) return none;
       const age = status.freshnessSeconds;
-      const severity = age === null || age > limit * factor ? 'critical' : 'warning';
+      const worst = Math.max(
+        status.stale ? (age ?? Infinity) : 0,
+        ...staleStreams.map((s) => s.freshnessSeconds),
+      );
+      const severity = worst > limit * factor ? 'critical' : 'warning';
+      const parts: string[] = [];
+      if (status.stale) {
+        parts.push(age === null ? 'no successful run yet' : `last success ${fmt(age)} ago`);
+      }
+      for (const s of staleStreams) {
+        parts.push(`stream ${s.stream} last delivered ${fmt(s.freshnessSeconds)} ago`);
+      }
       return {
         finding: {
           severity,
           expected: `data at most ${fmt(limit)} old`,
-          actual: age === null ? 'no successful run yet' : `last success ${fmt(age)} ago`,
+          actual: parts.join('; '),
+          // Without stale streams the engine's default (the severity) applies.
+          fingerprint: staleStreams.length
+            ? `${severity}:${staleStreams.map((s) => s.stream).join(',')}`
+            : undefined,
         },
       };
     },
@@ -246,7 +277,8 @@ export function anomalyRule(options: {
 }
 
 /**
- * The default rules: freshness breach, dead letters, breaker open for 5 minutes.
+ * The default rules: freshness breach (per integration and stream), dead
+ * letters, breaker open for 5 minutes, schema drift.
  *
  * @example
  * ```ts
@@ -254,5 +286,5 @@ export function anomalyRule(options: {
  * ```
  */
 export function defaultRules(): AlertRule[] {
-  return [freshnessRule(), deadLetterRule(), breakerOpenRule()];
+  return [freshnessRule(), deadLetterRule(), breakerOpenRule(), schemaDriftRule()];
 }

@@ -19,6 +19,8 @@ export function status(overrides: Partial<IntegrationStatus> = {}): IntegrationS
     deadLetters: 0,
     breaker: 'closed',
     checkpoint: null,
+    streams: [],
+    drift: null,
     ...overrides,
   };
 }
