@@ -77,6 +77,17 @@ export function checkAuth(p: PreparedIntegration): CheckItem {
       "replace the value with a reference such as 'env:NAME' or 'file:/run/secrets/name' (and keep credentials out of URLs)",
     );
   }
+  // A webhook receiver that opted out of signatures accepts events from anyone who can reach it.
+  const signature = (p.source.config as { signature?: { scheme?: unknown } } | null)?.signature;
+  if (p.source.spec.kind === 'webhook' && signature?.scheme === 'none') {
+    return item(
+      'auth',
+      'auth through secret references',
+      'warn',
+      'source.config.signature accepts unsigned webhook requests (scheme "none")',
+      "verify the sender: signature: { scheme: 'standard-webhooks', secrets: ['env:WEBHOOK_SECRET'] } (or the provider's scheme)",
+    );
+  }
   if (refs.length > 0) {
     return item(
       'auth',

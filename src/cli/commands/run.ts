@@ -6,6 +6,7 @@
  */
 import { ExitCode, CliError, usageError } from '../exit-codes.js';
 import { adminRoutes } from '../admin-api.js';
+import { webhookRoutes, webhookTargets } from '../../connectors/webhook/routes.js';
 import { GaugeRefresher } from '../gauges.js';
 import type { CliIo } from '../io.js';
 import { durationMs, port, type Done, type Root } from '../program.js';
@@ -74,7 +75,13 @@ async function startAdmin(
       metrics: deps.metrics,
       logger: deps.logger,
       ready: readinessChecks({ store: () => deps.store.ping(), runtime: () => deps.runtime.ready }),
-      routes: adminRoutes(deps.runtime, () => deps.gauges.refresh()),
+      routes: (app) => {
+        adminRoutes(deps.runtime, () => deps.gauges.refresh())(app);
+        // Webhook receivers (issue 5): one raw-body route per webhook integration.
+        const { store, secrets, logger, now } = deps.runtime.services;
+        const targets = webhookTargets(deps.runtime.integrations.values());
+        void app.register(webhookRoutes({ targets, store, secrets, logger, now }));
+      },
     });
     io.stderr.write(
       `patchbay: admin server on ${server.url} (/metrics /healthz /readyz /api/status)\n`,

@@ -1,0 +1,385 @@
+/**
+ * The webhook sender: messages are enqueued in the store's outbox (durable
+ * before anyone tries to send), and a worker delivers them signed the
+ * Standard Webhooks way, on the retry schedule, honouring `Retry-After`,
+ * disabling an endpoint that answers 410, and dead-lettering a message once
+ * the schedule is used up. Every endpoint URL passes the SSRF guard when it
+ * is registered and again, on the resolved address, when connecting.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { Agent, request } from 'undici';
+import { classify } from '../../../core/classify.js';
+import { PatchbayError, type SerializedError } from '../../../core/errors.js';
+import type { JsonValue } from '../../../core/json-safe.js';
+import type { SecretResolverChain } from '../../../core/secrets/resolver.js';
+import { parseRetryAfter } from '../../../policies/rate-limit-headers.js';
+import type { OutboxItem, Store } from '../../../store/types.js';
+import { checkUrl, guardedLookup } from '../../http/ssrf.js';
+import { signStandardWebhook } from '../schemes/standard-webhooks.js';
+import { EndpointBreakers } from './breaker.js';
+import { DELIVERY_SCHEDULE_MS, nextAttemptAt } from './schedule.js';
+
+/**
+ * A subscriber endpoint.
+ *
+ * @example
+ * ```ts
+ * const endpoint: WebhookEndpoint = { id: 'acme', url: 'https://hooks.acme.example/patchbay', secrets: ['env:ACME_WEBHOOK_SECRET'] };
+ * ```
+ */
+export interface WebhookEndpoint {
+  /** Stable id; the outbox destination is `webhook:<id>`. */
+  id: string;
+  url: string;
+  /** `whsec_` secret references (24 bytes or more), current first; during a rotation every message is signed with each. */
+  secrets: readonly string[];
+  /** Host names trusted although they resolve to internal addresses (SSRF guard). Default none. */
+  allowHosts?: readonly string[];
+}
+
+/**
+ * Options of {@link WebhookSender}. Defaults in brackets.
+ *
+ * @example
+ * ```ts
+ * const options: WebhookSenderOptions = { store, secrets, logger, integrationId: 'order-events', endpoints: [acme] };
+ * ```
+ */
+export interface WebhookSenderOptions {
+  store: Store;
+  secrets: SecretResolverChain;
+  logger: Logger;
+  /** The outbox partition (integration id) this sender drains. */
+  integrationId: string;
+  endpoints: readonly WebhookEndpoint[];
+  /** Per-request timeout [15 s]. */
+  timeoutMs?: number;
+  /** Lease on a claimed message; a crashed worker frees it after this [60 s]. */
+  leaseMs?: number;
+  /** Messages claimed per tick [20]. */
+  batch?: number;
+  /** Delays before each attempt [DELIVERY_SCHEDULE_MS]. */
+  schedule?: readonly number[];
+  /** Per-endpoint breaker: consecutive failures that open it [5], and how long it stays open [60 s]. */
+  breaker?: { threshold?: number; openMs?: number };
+}
+
+/**
+ * What one {@link WebhookSender.tick} did.
+ *
+ * @example
+ * ```ts
+ * const { delivered, retried, dead } = await sender.tick();
+ * ```
+ */
+export interface SendTick {
+  delivered: number;
+  retried: number;
+  dead: number;
+}
+
+const MIN_SECRET_BYTES = 24;
+
+function breakerSkips(item: OutboxItem): number {
+  const skips = item.lastError?.details?.['breakerSkips'];
+  return typeof skips === 'number' ? skips : 0;
+}
+
+function withSkips(error: PatchbayError, skips: number): SerializedError {
+  const json = error.toJSON();
+  return { ...json, details: { ...json.details, breakerSkips: skips } };
+}
+const DISABLED = 'webhook-endpoint-disabled';
+
+function payloadOf(item: OutboxItem): { id: string; body: string } {
+  const p = item.payload as { id?: unknown; body?: unknown };
+  return { id: String(p.id), body: String(p.body) };
+}
+
+function validateEndpoint(endpoint: WebhookEndpoint): void {
+  checkUrl(new URL(endpoint.url), { allowHosts: endpoint.allowHosts ?? [] });
+  if (endpoint.secrets.length === 0) {
+    throw new PatchbayError('config', `webhook endpoint ${endpoint.id}: no signing secret`, {
+      code: 'INVALID_CONFIG',
+    });
+  }
+}
+
+/**
+ * Delivers the webhook messages of one integration from the outbox. Call
+ * `tick(now)` from a timer (or in tests with an explicit clock).
+ *
+ * @example
+ * ```ts
+ * const sender = new WebhookSender({ store, secrets, logger, integrationId: 'order-events', endpoints: [acme] });
+ * await sender.enqueue('acme', 'order.shipped', { orderId: 'o-1' });
+ * await sender.tick();
+ * ```
+ */
+export class WebhookSender {
+  readonly #o: WebhookSenderOptions;
+  readonly #endpoints: Map<string, { endpoint: WebhookEndpoint; agent: Agent }>;
+  readonly #owner = `webhook-sender:${randomUUID()}`;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<unknown> | undefined;
+  readonly #breakers: EndpointBreakers;
+
+  constructor(options: WebhookSenderOptions) {
+    this.#o = options;
+    this.#breakers = new EndpointBreakers(
+      options.breaker?.threshold ?? 5,
+      options.breaker?.openMs ?? 60_000,
+    );
+    this.#endpoints = new Map();
+    for (const endpoint of options.endpoints) {
+      validateEndpoint(endpoint);
+      const lookup = guardedLookup({ allowHosts: endpoint.allowHosts ?? [] });
+      this.#endpoints.set(endpoint.id, {
+        endpoint,
+        agent: new Agent({ connect: { lookup: lookup as never } }),
+      });
+    }
+  }
+
+  /**
+   * Enqueues a message for an endpoint, durably. The message id (default a
+   * random `msg_…`) is the idempotency key: enqueueing it again is a no-op.
+   *
+   * @example
+   * ```ts
+   * await sender.enqueue('acme', 'order.shipped', { orderId: 'o-1' }, { id: 'msg_o-1_shipped' });
+   * ```
+   */
+  async enqueue(
+    endpointId: string,
+    type: string,
+    data: JsonValue,
+    options: { id?: string; now?: number } = {},
+  ): Promise<{ id: string; duplicate: boolean }> {
+    if (!this.#endpoints.has(endpointId)) {
+      throw new PatchbayError('config', `no webhook endpoint ${endpointId}`, {
+        code: 'UNKNOWN_ENDPOINT',
+      });
+    }
+    const id = options.id ?? `msg_${randomUUID().replace(/-/g, '')}`;
+    const timestamp = new Date(options.now ?? Date.now()).toISOString();
+    const body = JSON.stringify({ type, timestamp, data });
+    return this.#o.store.outbox.enqueue({
+      integrationId: this.#o.integrationId,
+      destination: `webhook:${endpointId}`,
+      payload: { id, body },
+      idempotencyKey: id,
+    });
+  }
+
+  /**
+   * Claims due messages and attempts each once.
+   *
+   * @example
+   * ```ts
+   * await sender.tick(Date.now());
+   * ```
+   */
+  async tick(now: number = Date.now()): Promise<SendTick> {
+    const out: SendTick = { delivered: 0, retried: 0, dead: 0 };
+    const items = await this.#o.store.outbox.claimDue({
+      limit: this.#o.batch ?? 20,
+      leaseMs: this.#o.leaseMs ?? 60_000,
+      owner: this.#owner,
+      now,
+      integrationId: this.#o.integrationId,
+    });
+    for (const item of items) out[await this.#attempt(item, now)] += 1;
+    return out;
+  }
+
+  /**
+   * Ticks every `intervalMs` (default 1000) until {@link stop}; ticks never
+   * overlap, and a failed tick is logged and retried on the next one.
+   *
+   * @example
+   * ```ts
+   * sender.start(1_000);
+   * process.once('SIGTERM', () => void sender.stop());
+   * ```
+   */
+  start(intervalMs = 1000): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      if (this.#running) return;
+      this.#running = this.tick()
+        .catch((err: unknown) => this.#o.logger.error({ err }, 'webhook delivery tick failed'))
+        .finally(() => (this.#running = undefined));
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  /**
+   * Stops the timer and waits for a tick in progress.
+   *
+   * @example
+   * ```ts
+   * await sender.stop();
+   * ```
+   */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+
+  /**
+   * Stops and closes the connection pools.
+   *
+   * @example
+   * ```ts
+   * await sender.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    await this.stop();
+    await Promise.all([...this.#endpoints.values()].map((e) => e.agent.close()));
+  }
+
+  async #attempt(item: OutboxItem, now: number): Promise<keyof SendTick> {
+    const store = this.#o.store;
+    const endpointId = item.destination.replace(/^webhook:/, '');
+    const entry = this.#endpoints.get(endpointId);
+    if (!entry) {
+      const error = new PatchbayError('config', `no webhook endpoint ${endpointId}`, {
+        code: 'UNKNOWN_ENDPOINT',
+      });
+      return this.#dead(item, error, now);
+    }
+    if (await store.cache.get(DISABLED, endpointId, now)) {
+      const error = new PatchbayError(
+        'http_4xx',
+        `webhook endpoint ${endpointId} is disabled (410)`,
+        { code: 'ENDPOINT_DISABLED', retryable: false },
+      );
+      return this.#dead(item, error, now);
+    }
+    // Claims count attempts; skips by an open breaker are not attempts of the schedule.
+    const skips = breakerSkips(item);
+    if (!this.#breakers.allow(endpointId, now)) {
+      const error = new PatchbayError(
+        'circuit_open',
+        `webhook endpoint ${endpointId} breaker open`,
+        {
+          code: 'CIRCUIT_OPEN',
+        },
+      );
+      await store.outbox.markFailed(
+        item.id,
+        withSkips(error, skips + 1),
+        this.#breakers.openUntil(endpointId),
+      );
+      return 'retried';
+    }
+    let error: PatchbayError;
+    let retryAfterMs: number | undefined;
+    try {
+      const status = await this.#post(entry, item, now);
+      if (status.code >= 200 && status.code < 300) {
+        this.#breakers.success(endpointId);
+        await store.outbox.markDelivered(item.id);
+        return 'delivered';
+      }
+      error = new PatchbayError(
+        status.code >= 500 ? 'http_5xx' : status.code === 429 ? 'rate_limited' : 'http_4xx',
+        `webhook endpoint ${endpointId} answered ${status.code}`,
+        { code: `HTTP_${status.code}`, status: status.code },
+      );
+      if (status.code === 410) {
+        // The subscriber says the endpoint is gone for good: stop sending to it at all.
+        await store.cache.set(DISABLED, endpointId, { at: now });
+        this.#o.logger.warn({ endpoint: endpointId }, 'webhook endpoint disabled: 410 Gone');
+        return this.#dead(item, error, now);
+      }
+      if (status.code === 429 || status.code === 503) retryAfterMs = status.retryAfterMs;
+    } catch (err) {
+      error = classify(err);
+    }
+    this.#breakers.failure(endpointId, now);
+    const next = nextAttemptAt(
+      item.attempts - skips,
+      now,
+      retryAfterMs,
+      this.#o.schedule ?? DELIVERY_SCHEDULE_MS,
+    );
+    if (next === null) return this.#dead(item, error, now);
+    await store.outbox.markFailed(item.id, withSkips(error, skips), next);
+    return 'retried';
+  }
+
+  async #post(
+    entry: { endpoint: WebhookEndpoint; agent: Agent },
+    item: OutboxItem,
+    now: number,
+  ): Promise<{ code: number; retryAfterMs: number | undefined }> {
+    const { id, body } = payloadOf(item);
+    const secrets = await Promise.all(
+      entry.endpoint.secrets.map(async (ref) => (await this.#o.secrets.resolve(ref)).reveal()),
+    );
+    for (const s of secrets) {
+      const bytes = Buffer.from(s.replace(/^whsec_/, ''), 'base64');
+      if (bytes.length < MIN_SECRET_BYTES) {
+        throw new PatchbayError(
+          'config',
+          `webhook endpoint ${entry.endpoint.id}: a secret is shorter than 24 bytes`,
+          {
+            code: 'WEAK_SECRET',
+          },
+        );
+      }
+    }
+    const timestamp = Math.floor(now / 1000);
+    const timeoutMs = this.#o.timeoutMs ?? 15_000;
+    const res = await request(entry.endpoint.url, {
+      method: 'POST',
+      dispatcher: entry.agent,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signStandardWebhook({ id, timestamp, body, secrets }),
+      },
+      body,
+    });
+    await res.body.dump();
+    const header = res.headers['retry-after'];
+    return {
+      code: res.statusCode,
+      retryAfterMs: parseRetryAfter(Array.isArray(header) ? header[0] : header, now),
+    };
+  }
+
+  async #dead(item: OutboxItem, error: PatchbayError, now: number): Promise<'dead'> {
+    const store = this.#o.store;
+    await store.deadLetters.add({
+      integrationId: this.#o.integrationId,
+      stage: 'deliver',
+      raw: { destination: item.destination, ...payloadOf(item) },
+      itemKey: payloadOf(item).id,
+      error: error.toJSON(),
+      attempts: item.attempts,
+      firstSeenAt: item.createdAt,
+      lastSeenAt: now,
+    });
+    await store.outbox.markFailed(item.id, error.toJSON(), null);
+    this.#o.logger.warn(
+      {
+        endpoint: item.destination,
+        errorKind: error.kind,
+        errorCode: error.code,
+        attempts: item.attempts,
+      },
+      'webhook delivery dead-lettered',
+    );
+    return 'dead';
+  }
+}
