@@ -29,6 +29,16 @@ if ! command -v smtp-sink >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "peer smtp-sink: install failed; SMTP tests will fail and say so"
 fi
 
+# OpenSSH's sshd is the SFTP peer (PEERS.md). The file-drop SFTP test starts its own sshd on a
+# loopback port with its own keys and config; it only needs the binary.
+if [ ! -x /usr/sbin/sshd ] && [ "$(id -u)" = 0 ]; then
+  echo "peer sshd: installing openssh-server"
+  export DEBIAN_FRONTEND=noninteractive
+  (apt-get install -y --no-install-recommends openssh-server >/dev/null 2>&1 ||
+    { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openssh-server >/dev/null 2>&1; }) ||
+    echo "peer sshd: install failed; SFTP tests will fail and say so"
+fi
+
 if command -v pg_ctlcluster >/dev/null 2>&1; then
   start postgresql 5432 pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
 fi

@@ -77,6 +77,17 @@ export function checkAuth(p: PreparedIntegration): CheckItem {
       "replace the value with a reference such as 'env:NAME' or 'file:/run/secrets/name' (and keep credentials out of URLs)",
     );
   }
+  // An SFTP drop without a pinned host key trusts whoever answers on that address.
+  const sftp = p.source.config as { allowUnpinnedHostKey?: unknown } | null;
+  if (p.source.spec.kind === 'sftp-drop' && sftp?.allowUnpinnedHostKey === true) {
+    return item(
+      'auth',
+      'auth through secret references',
+      'warn',
+      "source.config.allowUnpinnedHostKey is true: the SFTP server's host key is not verified",
+      "pin it: hostKeyFingerprint: 'SHA256:...' (ssh-keyscan -t ed25519 <host> | ssh-keygen -lf -)",
+    );
+  }
   // A webhook receiver that opted out of signatures accepts events from anyone who can reach it.
   const signature = (p.source.config as { signature?: { scheme?: unknown } } | null)?.signature;
   if (p.source.spec.kind === 'webhook' && signature?.scheme === 'none') {

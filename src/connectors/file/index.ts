@@ -1,0 +1,16 @@
+/** `patchbay/file`: file drops from a local folder, a mounted share or an SFTP server. */
+export { fileDrop, fileDropConfig, type FileDropConfig } from './file-source.js';
+export { sftpFileDrop, sftpDropConfig, type SftpDropConfig } from './sftp-source.js';
+export { hostKeyFingerprint } from './sftp-drop.js';
+export type { FileMarker } from './read-file.js';
+export { businessDate, dateFromName, dateInZone, type BusinessDate } from './business-date.js';
+export { globMatcher } from './glob.js';
+export {
+  csvParser,
+  jsonLinesParser,
+  jsonArrayParser,
+  fixedWidthParser,
+  xmlParser,
+  type ParsedEntry,
+  type FileParser,
+} from './parsers/index.js';

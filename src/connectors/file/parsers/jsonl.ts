@@ -1,0 +1,51 @@
+/** JSON Lines: one JSON object per line; blank lines are skipped. */
+import { splitLines } from './lines.js';
+import { clip, type FileParser } from './types.js';
+
+/**
+ * Builds a JSON Lines parser. A line that is not a JSON object, or is longer
+ * than `maxRecordBytes`, is rejected; the file continues.
+ *
+ * @example
+ * ```ts
+ * const parse = jsonLinesParser({ maxRecordBytes: 1_048_576 });
+ * ```
+ */
+export function jsonLinesParser(opts: { maxRecordBytes: number }): FileParser {
+  return async function* (text) {
+    for await (const l of splitLines(text, opts.maxRecordBytes)) {
+      if (l.oversized) {
+        yield {
+          line: l.line,
+          error: {
+            rule: 'record:size',
+            message: `line longer than ${opts.maxRecordBytes} characters`,
+          },
+          raw: clip(l.text),
+        };
+        continue;
+      }
+      if (l.text.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(l.text);
+      } catch (err) {
+        yield {
+          line: l.line,
+          error: { rule: 'jsonl:syntax', message: (err as Error).message },
+          raw: clip(l.text),
+        };
+        continue;
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        yield {
+          line: l.line,
+          error: { rule: 'jsonl:object', message: 'each line must be a JSON object' },
+          raw: clip(l.text),
+        };
+        continue;
+      }
+      yield { line: l.line, record: value as Record<string, unknown> };
+    }
+  };
+}
