@@ -1,5 +1,6 @@
 /** The `sql-extract` config: spec first, cross-field rules included. */
 import { z } from 'zod';
+import { parseDuration } from '../../core/duration.js';
 import { connectionFields, connectionRules } from './connection.js';
 import { isIdentifier, isQualifiedName } from './identifiers.js';
 
@@ -90,6 +91,25 @@ export const sqlExtractConfig = z
       .strict()
       .optional()
       .meta({ description: 'Propagate soft deletes as a flag on each item' }),
+    reconcile: z
+      .object({
+        every: z.union([z.number().positive(), z.string()]).meta({
+          description:
+            'How often a live run ends with a full reconcile: a duration such as `1d` (the first run always reconciles)',
+          examples: ['1d'],
+        }),
+        field: z
+          .string()
+          .min(1)
+          .default('_reconcile')
+          .meta({ description: 'Field of the range tombstones the sink applies' }),
+      })
+      .strict()
+      .optional()
+      .meta({
+        description:
+          'For hard deletes: page through every primary key (keyset, read-only) and emit range tombstones, so the sink deletes rows the source no longer has. Integer keys or binary-collated text keys',
+      }),
     maxSeen: z.number().int().positive().default(10_000).meta({
       advanced: true,
       description:
@@ -105,6 +125,17 @@ export const sqlExtractConfig = z
         path: ['table'],
         message: 'give exactly one of table or query',
       });
+    }
+    if (cfg.reconcile) {
+      try {
+        parseDuration(cfg.reconcile.every, 'reconcile.every');
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reconcile', 'every'],
+          message: 'a duration: milliseconds or a string like "1d", "12h"',
+        });
+      }
     }
     if (cfg.mode === 'delta' && !cfg.watermark) {
       ctx.addIssue({

@@ -18,7 +18,9 @@ import {
 } from '../../core/connector.js';
 import { configError } from '../../core/errors.js';
 import { parseDuration } from '../../core/duration.js';
+import type { JsonValue } from '../../core/json-safe.js';
 import { GuardedConnection } from './connection.js';
+import { reconcileDue, reconcilePages } from './reconcile-source.js';
 import { checkExtract } from './check.js';
 import { sqlExtractConfig, type SqlExtractConfig } from './extract-config.js';
 import { quoteName } from './identifiers.js';
@@ -48,6 +50,8 @@ export interface SqlWatermark {
   key: unknown[];
   /** With a lookback: `[watermark, ...key]` of rows already read inside the window. */
   seen?: string[];
+  /** With `reconcile`: when the last complete reconcile started (ms since the epoch). */
+  reconciledAt?: number;
 }
 
 const KIND = 'sql-extract';
@@ -70,6 +74,7 @@ interface Plan {
   src: KeysetSource;
   wmCol: string | undefined;
   pkCols: string[];
+  quotedPk: string[];
   orderCols: string[];
   lookback: number;
 }
@@ -98,9 +103,45 @@ function plan(cfg: SqlExtractConfig, db: GuardedConnection): Plan {
     },
     wmCol,
     pkCols,
+    quotedPk: pkCols.map((c) => q(c, 'primaryKey')),
     orderCols,
     lookback: lookbackAmount(cfg),
   };
+}
+
+/**
+ * A run: the delta (or full) pages, then — when due — a reconcile. Every
+ * checkpoint carries `reconciledAt` forward, so saving a page never makes the
+ * next run think it has never reconciled.
+ */
+async function* readRun(
+  cfg: SqlExtractConfig,
+  db: GuardedConnection,
+  p: Plan,
+  ctx: ReadContext,
+): AsyncGenerator<SourceBatch<Row>> {
+  const startedAt = Date.now();
+  const stored = (ctx.checkpoint?.value as Partial<SqlWatermark> | null | undefined) ?? undefined;
+  const reconciledAt = ctx.mode === 'replay' ? undefined : stored?.reconciledAt;
+  let base: Record<string, JsonValue> =
+    cfg.mode === 'delta' && stored?.watermark !== undefined
+      ? { ...(stored as Record<string, JsonValue>) }
+      : {};
+  let items = 0;
+  for await (const batch of readPages(cfg, db, p, ctx)) {
+    items += batch.items.length;
+    if (batch.checkpoint) {
+      base = batch.checkpoint.value as Record<string, JsonValue>;
+      if (reconciledAt !== undefined) base = { ...base, reconciledAt };
+      batch.checkpoint = { ...batch.checkpoint, value: base };
+    }
+    yield batch;
+  }
+  // A run that spent its budget on changes leaves the reconcile to a later run.
+  const spent = items >= ctx.budget.maxItems || Date.now() >= ctx.budget.deadline;
+  if (ctx.signal.aborted || spent || !reconcileDue(cfg, ctx, reconciledAt, startedAt)) return;
+  const keys = { from: p.src.from, pkCols: p.pkCols, quotedPk: p.quotedPk };
+  yield* reconcilePages(cfg, db, keys, ctx, base, startedAt);
 }
 
 /** Drops remembered rows that fell out of the lookback window, and the oldest beyond `max`. */
@@ -127,10 +168,12 @@ async function* readPages(
 ): AsyncGenerator<SourceBatch<Row>> {
   const replay = ctx.mode === 'replay';
   const live = cfg.mode === 'delta' && !replay;
-  const saved = live
-    ? ((ctx.checkpoint?.value as SqlWatermark | null | undefined) ?? undefined)
+  const stored = (ctx.checkpoint?.value as Partial<SqlWatermark> | null | undefined) ?? undefined;
+  // In full mode a checkpoint holds only `reconciledAt`: no position to resume from.
+  const saved = live && stored?.watermark !== undefined ? (stored as SqlWatermark) : undefined;
+  let position: Position | undefined = saved
+    ? { watermark: saved.watermark, key: saved.key }
     : undefined;
-  let position = saved ? { watermark: saved.watermark, key: saved.key } : undefined;
   const seen = p.lookback > 0 && live ? new Set(saved?.seen ?? []) : undefined;
 
   let after: unknown[] | undefined;
@@ -162,51 +205,75 @@ async function* readPages(
   }
 
   let read = 0;
-  for (;;) {
-    // Budget and shutdown are honoured at page boundaries only, so every page is whole.
-    if (ctx.signal.aborted || read >= ctx.budget.maxItems || Date.now() >= ctx.budget.deadline)
-      return;
+  // Budget and shutdown are honoured at page boundaries only, so every page is whole.
+  const mayRead = () =>
+    !ctx.signal.aborted && read < ctx.budget.maxItems && Date.now() < ctx.budget.deadline;
+  const fetchPage = () => {
     const stmt = pageQuery(p.src, { after, from, to, upTo, limit: cfg.pageSize });
-    const rows = await db.call(ctx, 'SELECT', (conn) => conn.query(stmt.sql, stmt.params));
-    if (rows.length === 0) return;
-    read += rows.length;
-    const last = rows[rows.length - 1]!;
-    after = p.orderCols.map((c) => last[c]);
-
-    const items: SourceItem<Row>[] = [];
-    for (const row of rows) {
-      const key = p.pkCols.map((c) => row[c]);
-      if (seen) {
-        const id = JSON.stringify([scalar(row[p.wmCol!]), ...key]);
-        if (seen.has(id)) continue;
-        seen.add(id);
-      }
-      if (cfg.softDelete) row[cfg.softDelete.flag] = row[cfg.softDelete.column] != null;
-      const wm = p.wmCol ? row[p.wmCol] : undefined;
-      items.push({ key: key.map(String).join('|'), data: row, occurredAt: watermarkTime(wm) });
+    return db.call(ctx, 'SELECT', (conn) => conn.query(stmt.sql, stmt.params));
+  };
+  let next: Promise<Row[]> | undefined = mayRead() ? fetchPage() : undefined;
+  try {
+    while (next) {
+      const rows = await next;
+      next = undefined;
+      if (rows.length === 0) return;
+      read += rows.length;
+      const last = rows[rows.length - 1]!;
+      after = p.orderCols.map((c) => last[c]);
+      // The next page is asked for before this one is handed on, so the database reads
+      // while the sink writes. Its position is fixed by this page's last row, and its
+      // checkpoint is still only saved once it, too, has been acknowledged.
+      if (rows.length === cfg.pageSize && mayRead()) next = fetchPage();
+      const out = toBatch(cfg, p, rows, live, seen, position);
+      position = out.position;
+      if (out.batch) yield out.batch;
     }
-
-    let checkpoint: SourceBatch['checkpoint'];
-    if (live) {
-      const lastWm = scalar(last[p.wmCol!]);
-      const lastOrder = watermarkOrder(lastWm);
-      const prevOrder = position ? watermarkOrder(position.watermark) : undefined;
-      // With a lookback the page may lie behind the saved position: the position never moves back.
-      if (
-        !position ||
-        lastOrder === undefined ||
-        prevOrder === undefined ||
-        lastOrder >= prevOrder
-      ) {
-        position = { watermark: lastWm, key: p.pkCols.map((c) => last[c]) };
-      }
-      const value: SqlWatermark = { watermark: position.watermark, key: position.key };
-      if (seen) value.seen = pruneSeen(seen, position.watermark, p.lookback, cfg.maxSeen);
-      checkpoint = { kind: 'watermark', value: JSON.parse(JSON.stringify(value)) };
-    }
-    if (items.length > 0 || checkpoint) yield { items, checkpoint };
-    if (rows.length < cfg.pageSize) return;
+  } finally {
+    // A consumer that stops early leaves a page in flight: settle it so it cannot reject unheard.
+    await next?.catch(() => undefined);
   }
+}
+
+type Position = { watermark: WatermarkValue; key: unknown[] };
+
+/** Turns one page into a batch and, on live runs, the checkpoint after it. */
+function toBatch(
+  cfg: SqlExtractConfig,
+  p: Plan,
+  rows: Row[],
+  live: boolean,
+  seen: Set<string> | undefined,
+  position: Position | undefined,
+): { batch: SourceBatch<Row> | undefined; position: Position | undefined } {
+  const last = rows[rows.length - 1]!;
+  const items: SourceItem<Row>[] = [];
+  for (const row of rows) {
+    const key = p.pkCols.map((c) => row[c]);
+    if (seen) {
+      const id = JSON.stringify([scalar(row[p.wmCol!]), ...key]);
+      if (seen.has(id)) continue;
+      seen.add(id);
+    }
+    if (cfg.softDelete) row[cfg.softDelete.flag] = row[cfg.softDelete.column] != null;
+    const wm = p.wmCol ? row[p.wmCol] : undefined;
+    items.push({ key: key.map(String).join('|'), data: row, occurredAt: watermarkTime(wm) });
+  }
+
+  let checkpoint: SourceBatch['checkpoint'];
+  if (live) {
+    const lastWm = scalar(last[p.wmCol!]);
+    const lastOrder = watermarkOrder(lastWm);
+    const prevOrder = position ? watermarkOrder(position.watermark) : undefined;
+    // With a lookback the page may lie behind the saved position: the position never moves back.
+    if (!position || lastOrder === undefined || prevOrder === undefined || lastOrder >= prevOrder) {
+      position = { watermark: lastWm, key: p.pkCols.map((c) => last[c]) };
+    }
+    const value: SqlWatermark = { watermark: position.watermark, key: position.key };
+    if (seen) value.seen = pruneSeen(seen, position.watermark, p.lookback, cfg.maxSeen);
+    checkpoint = { kind: 'watermark', value: JSON.parse(JSON.stringify(value)) };
+  }
+  return { batch: items.length > 0 || checkpoint ? { items, checkpoint } : undefined, position };
 }
 
 /**
@@ -246,7 +313,7 @@ export const sqlExtract = defineConnector({
       throw err;
     }
     return {
-      read: (readCtx) => readPages(cfg, db, p, readCtx),
+      read: (readCtx) => readRun(cfg, db, p, readCtx),
       check: () => checkExtract(db, ctx, cfg.table, cfg.file),
       close: () => db.close(),
     };

@@ -24,6 +24,8 @@ export interface TargetRow {
   deleted: boolean;
 }
 
+const checkedNames = new Set<string>();
+
 function plain(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value))
@@ -51,13 +53,15 @@ export function toRow(cfg: SqlUpsertConfig, record: SinkRecord): TargetRow {
   const wanted = cfg.columns ?? Object.keys(fields);
   for (const col of wanted) {
     if (col === cfg.deleteFlag) continue;
-    if (!isIdentifier(col)) {
+    // Every row of a table carries the same few field names: each is validated once.
+    if (!checkedNames.has(col) && !isIdentifier(col)) {
       // Never quoted into SQL: a field name that is not a plain identifier is bad data.
       throw permanent('sql-upsert: field name is not a plain identifier', {
         code: 'BAD_COLUMN',
         details: { field: col.slice(0, 64) },
       });
     }
+    if (checkedNames.size < 10_000) checkedNames.add(col);
     if (col in fields) values[col] = plain(fields[col]);
   }
   if (cfg.idempotencyKeyColumn) {
@@ -128,12 +132,21 @@ export function groupByColumns(
   rows: TargetRow[],
 ): Map<string, { columns: string[]; rows: TargetRow[] }> {
   const groups = new Map<string, { columns: string[]; rows: TargetRow[] }>();
+  // Rows of one source share their field order: group by it as it comes (cheap, no sort per
+  // row) and sort the column list once per group for a stable statement text.
+  const byShape = new Map<string, { columns: string[]; rows: TargetRow[] }>();
   for (const row of rows) {
-    const columns = Object.keys(row.values).sort();
-    const id = columns.join(',');
-    const group = groups.get(id) ?? { columns, rows: [] };
+    const names = Object.keys(row.values);
+    const shape = names.join(',');
+    let group = byShape.get(shape);
+    if (!group) {
+      const columns = names.sort();
+      const id = columns.join(',');
+      group = groups.get(id) ?? { columns, rows: [] };
+      groups.set(id, group);
+      byShape.set(shape, group);
+    }
     group.rows.push(row);
-    groups.set(id, group);
   }
   return groups;
 }

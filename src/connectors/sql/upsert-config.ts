@@ -58,6 +58,16 @@ export const sqlUpsertConfig = z
           'Records whose field of this name is true delete the row by key (soft deletes from sql-extract)',
         examples: ['_deleted'],
       }),
+    softDeleteColumn: identifier.optional().meta({
+      description:
+        'Delete by stamping this column with the current time instead of removing the row (deleteFlag records and reconcile tombstones)',
+      examples: ['deleted_at'],
+    }),
+    reconcileField: z.string().min(1).default('_reconcile').meta({
+      advanced: true,
+      description:
+        "Field of sql-extract's reconcile range tombstones; the target's keys in the range that the source no longer has are deleted",
+    }),
     batchSize: z
       .number()
       .int()

@@ -6,6 +6,8 @@
  */
 import { defineConnector, type SinkSession } from '../../core/connector.js';
 import { GuardedConnection } from './connection.js';
+import { tombstoneOf, type RangeTombstone } from './reconcile.js';
+import { applyTombstone } from './reconcile-sink.js';
 import { toRow, type TargetRow } from './rows.js';
 import { sqlUpsertConfig } from './upsert-config.js';
 import { conflictsDdl, UpsertWriter } from './writer.js';
@@ -53,11 +55,29 @@ export const sqlUpsert = defineConnector({
     return {
       async write(records, writeCtx) {
         // Bad records throw a permanent error here, before any SQL: the runtime then isolates them.
-        const rows: TargetRow[] = records.map((r) => toRow(cfg, r));
-        if (rows.length === 0) return;
+        const rows: TargetRow[] = [];
+        const tombstones: RangeTombstone[] = [];
+        for (const r of records) {
+          const t = tombstoneOf(r.data, cfg.reconcileField);
+          if (t) tombstones.push(t);
+          else rows.push(toRow(cfg, r));
+        }
+        if (rows.length === 0 && tombstones.length === 0) return;
+        let removed = 0;
         const parked = await db.call(writeCtx, 'UPSERT', (c) =>
-          c.transaction(() => writer.write(c, rows, writeCtx.integrationId)),
+          c.transaction(async () => {
+            removed = 0;
+            const out = rows.length > 0 ? await writer.write(c, rows, writeCtx.integrationId) : [];
+            for (const t of tombstones) removed += await applyTombstone(c, writer, t);
+            return out;
+          }),
         );
+        if (removed > 0) {
+          writeCtx.logger.info(
+            { integration: writeCtx.integrationId, table: cfg.table, removed },
+            'reconcile removed rows the source no longer has',
+          );
+        }
         if (parked.length > 0) {
           writeCtx.logger.warn(
             { integration: writeCtx.integrationId, table: cfg.table, parked: parked.length },

@@ -38,6 +38,7 @@ export class UpsertWriter {
   readonly table: string;
   readonly conflictsTable: string;
   readonly keys: string[];
+  readonly #sqlCache = new Map<string, string>();
 
   constructor(
     readonly cfg: SqlUpsertConfig,
@@ -70,22 +71,30 @@ export class UpsertWriter {
       );
       for (let i = 0; i < group.length; i += perStatement) {
         const chunk = group.slice(i, i + perStatement);
-        out.push(
-          this.dialect.upsert({
+        const params: unknown[] = [];
+        for (const r of chunk) for (const c of columns) params.push(r.values[c]);
+        // Batch after batch has the same shape: the statement text is built once per shape.
+        const shape = `${mode.kind}|${chunk.length}|${columns.join(',')}`;
+        let sql = this.#sqlCache.get(shape);
+        if (sql === undefined) {
+          sql = this.dialect.upsert({
             table: this.table,
             columns,
             keyColumns: this.keys,
             rows: chunk.map((r) => columns.map((c) => r.values[c])),
             mode,
-          }),
-        );
+          }).sql;
+          if (this.#sqlCache.size >= 64) this.#sqlCache.clear();
+          this.#sqlCache.set(shape, sql);
+        }
+        out.push({ sql, params });
       }
     }
     return out;
   }
 
   /** `WHERE` matching the keys of `rows`, for deletes and the park read. */
-  #byKeys(rows: TargetRow[]): Statement {
+  #byKeys(rows: readonly { key: string }[]): Statement {
     const params: unknown[] = [];
     const q = (c: string) => this.dialect.quoteIdent(c);
     const parts = rows.map((r) => {
@@ -115,11 +124,29 @@ export class UpsertWriter {
     const mode: UpsertMode | undefined =
       this.cfg.conflict === 'park' ? { kind: 'overwrite' } : undefined;
     for (const stmt of this.upserts(upserts, mode)) await conn.run(stmt.sql, stmt.params);
-    for (let i = 0; i < deletes.length; i += this.cfg.batchSize) {
-      const where = this.#byKeys(deletes.slice(i, i + this.cfg.batchSize));
-      await conn.run(`DELETE FROM ${this.table} WHERE ${where.sql}`, where.params);
-    }
+    await this.remove(conn, deletes);
     return parked;
+  }
+
+  /**
+   * Deletes rows by key (`key` as in {@link TargetRow}), or with `softDeleteColumn`
+   * stamps that column instead, leaving rows already stamped alone. Returns rows changed.
+   */
+  async remove(conn: SqlConnection, rows: readonly { key: string }[]): Promise<number> {
+    const soft = this.cfg.softDeleteColumn
+      ? quoteName(this.dialect, this.cfg.softDeleteColumn, KIND, 'softDeleteColumn')
+      : undefined;
+    let changed = 0;
+    for (let i = 0; i < rows.length; i += this.cfg.batchSize) {
+      const where = this.#byKeys(rows.slice(i, i + this.cfg.batchSize));
+      changed += await conn.run(
+        soft
+          ? `UPDATE ${this.table} SET ${soft} = CURRENT_TIMESTAMP WHERE (${where.sql}) AND ${soft} IS NULL`
+          : `DELETE FROM ${this.table} WHERE ${where.sql}`,
+        where.params,
+      );
+    }
+    return changed;
   }
 
   /** Under lock: newer versions are applied, equal ones skipped (a replay), older ones parked. */

@@ -45,7 +45,17 @@ export const sqlite: Dialect = {
       timeout: options.statementTimeoutMs || 5000,
     });
     if (options.readOnly) db.pragma('query_only = ON');
-    const prepare = (sql: string) => db.prepare(sql);
+    // Sinks send the same multi-row INSERT text batch after batch; compiling a 500-row
+    // statement costs about as much as running it, so recent statements are kept.
+    const cache = new Map<string, Database.Statement>();
+    const prepare = (sql: string) => {
+      let stmt = cache.get(sql);
+      if (stmt) return stmt;
+      stmt = db.prepare(sql);
+      if (cache.size >= 32) cache.delete(cache.keys().next().value!);
+      cache.set(sql, stmt);
+      return stmt;
+    };
     return {
       async query(sql, params = []) {
         const stmt = prepare(sql);
