@@ -14,7 +14,7 @@ import {
 } from './process-batch.js';
 import type { PreparedIntegration } from './prepare.js';
 import { connectorContext, type RuntimeServices } from './services.js';
-import { openSink } from './sink.js';
+import { openSink, sinkGuard } from './sink.js';
 
 /** Outcome of retrying dead letters. */
 export interface DeadLetterRetryResult {
@@ -41,7 +41,13 @@ export async function retryDeadLetters(
   options: { signal?: AbortSignal; onProgress?: (done: number) => void } = {},
 ): Promise<DeadLetterRetryResult> {
   const signal = options.signal ?? new AbortController().signal;
-  const ctx = connectorContext(services, prepared.id, 'dlq-retry', signal);
+  const ctx = connectorContext(
+    services,
+    prepared.id,
+    'dlq-retry',
+    signal,
+    sinkGuard(services, prepared),
+  );
   const sink = await openSink(prepared, ctx);
   const result: DeadLetterRetryResult = { retried: 0, succeeded: [], failed: [] };
   try {

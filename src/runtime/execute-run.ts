@@ -17,7 +17,7 @@ import {
 } from './process-batch.js';
 import type { PreparedIntegration } from './prepare.js';
 import { connectorContext, type RuntimeServices } from './services.js';
-import { openSink, type OpenSink } from './sink.js';
+import { openSink, sinkGuard, type OpenSink } from './sink.js';
 
 /** How a run is started. */
 export interface RunOptions {
@@ -93,6 +93,7 @@ export async function executeRun(
     prepared.id,
     sinkKind,
     options.hardSignal ?? new AbortController().signal,
+    sinkGuard(services, prepared),
   );
 
   try {

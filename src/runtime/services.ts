@@ -69,6 +69,7 @@ export function connectorContext(
   integrationId: string,
   connector: string,
   signal: AbortSignal,
+  guard: CallGuard = services.guardFor(integrationId),
 ): ConnectorContext {
   const logger = services.logger.child({ integration: integrationId, connector });
   return {
@@ -76,7 +77,7 @@ export function connectorContext(
     logger,
     store: services.store,
     secrets: services.secrets,
-    guard: services.guardFor(integrationId),
+    guard,
     signal,
     recordCall(call: ExternalCall) {
       services.metrics.recordCall({

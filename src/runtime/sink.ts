@@ -2,6 +2,27 @@
 import type { ConnectorContext, SinkSession } from '../core/connector.js';
 import type { SinkWriter } from './process-batch.js';
 import type { PreparedIntegration } from './prepare.js';
+import type { CallGuard, RuntimeServices } from './services.js';
+
+/**
+ * The guard a sink's own calls go through. `policies.rateLimit` is the quota
+ * of the remote API an integration talks to: a sink that calls that API
+ * itself (`guardsOwnCalls`, like `http-call`) spends it; any other sink (a
+ * warehouse upsert, a file) gets the same policies without the limiter, so
+ * loading a page never costs the source's quota.
+ *
+ * @example
+ * ```ts
+ * const ctx = connectorContext(services, p.id, 'sql-upsert', signal, sinkGuard(services, p));
+ * ```
+ */
+export function sinkGuard(services: RuntimeServices, prepared: PreparedIntegration): CallGuard {
+  const own =
+    prepared.sink.kind === 'connector' &&
+    prepared.sink.connector.spec.capabilities.guardsOwnCalls === true;
+  if (own) return services.guardFor(prepared.id);
+  return services.workGuardFor?.(prepared.id) ?? services.guardFor(prepared.id);
+}
 
 /** An open sink. */
 export interface OpenSink {

@@ -14,7 +14,7 @@ import {
 } from '../../runtime/process-batch.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { connectorContext } from '../../runtime/services.js';
-import { openSink } from '../../runtime/sink.js';
+import { openSink, sinkGuard } from '../../runtime/sink.js';
 
 /**
  * Outcome of re-driving rejects.
@@ -55,7 +55,13 @@ export async function retryRejects(
   if (!prepared) throw new Error(`no integration ${integrationId}`);
   const services = runtime.services;
   const signal = options.signal ?? new AbortController().signal;
-  const base = connectorContext(services, integrationId, 'rejects-retry', signal);
+  const base = connectorContext(
+    services,
+    integrationId,
+    'rejects-retry',
+    signal,
+    sinkGuard(services, prepared),
+  );
   const sink = await openSink(prepared, base);
   const result: RejectRetryResult = { retried: 0, succeeded: [], deadLettered: [], failed: [] };
   try {
