@@ -13,11 +13,17 @@ import { formatTable, runScenario, writeResult, type Scenario } from './harness.
 import { storeDurableWrite } from './scenarios/store-durable-write.js';
 import { resilienceOverhead } from './scenarios/resilience-overhead.js';
 import { pollRestRateLimited } from './scenarios/poll-rest-ratelimited.js';
+import { sqlExtractScenario } from './scenarios/sql-extract.js';
+import { mappingRows } from './scenarios/mapping-rows.js';
+import { ingestWebhookDurable } from './scenarios/ingest-webhook-durable.js';
 
 const SCENARIOS: Record<string, () => Scenario> = {
   'store.durable-write': storeDurableWrite,
   'resilience.overhead': resilienceOverhead,
   'poll.rest.ratelimited': pollRestRateLimited,
+  'sql.extract': sqlExtractScenario,
+  'mapping.rows': mappingRows,
+  'ingest.webhook.durable': ingestWebhookDurable,
 };
 
 const wanted = process.argv.slice(2);

@@ -34,7 +34,8 @@ export function applyStatusGauges(
 /**
  * The status facts under their metric names (`integration.<id>.freshness_seconds`,
  * `.freshness_seconds.<stream>` per entity stream,
- * `.dead_letter_depth`, `.breaker_state`, `.error_count_by_kind.<kind>` over 24 h).
+ * `.dead_letter_depth`, `.breaker_state`, `.error_count_by_kind.<kind>` over 24 h,
+ * `.paused` and `.schema_drift`: 1 or 0).
  *
  * @example
  * ```ts
@@ -52,6 +53,9 @@ export function domainMetrics(statuses: readonly IntegrationStatus[]): Record<st
     if (breaker !== undefined) out[`${p}breaker_state`] = breaker;
     for (const [kind, n] of Object.entries(s.errorsByKind))
       out[`${p}error_count_by_kind.${kind}`] = n;
+    out[`${p}paused`] = s.paused ? 1 : 0;
+    // Unacknowledged drift only: an acknowledged one needs nobody any more.
+    out[`${p}schema_drift`] = s.drift && s.drift.acknowledgedAt === null ? 1 : 0;
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { registerCheck } from './commands/check.js';
 import { registerConflicts } from './commands/conflicts.js';
 import { registerDlq } from './commands/dlq.js';
 import { registerMapping } from './commands/mapping.js';
+import { registerPause } from './commands/pause.js';
 import { registerRejects } from './commands/rejects.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerReplay } from './commands/replay.js';
@@ -46,6 +47,7 @@ export function buildProgram(io: CliIo, done: (exitCode: number) => void): Root 
   registerMapping(root, io, done);
   registerRejects(root, io, done);
   registerConflicts(root, io, done);
+  registerPause(root, io, done);
   addExitCodeHelp(root as unknown as Command);
   return root;
 }

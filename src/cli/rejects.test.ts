@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { employeeYaml } from '../mapping/__fixtures__/project.js';
-import { cli } from './__fixtures__/harness.js';
+import { cli, testIo } from './__fixtures__/harness.js';
 
 const FIXTURE = fileURLToPath(new URL('../mapping/__fixtures__/project.js', import.meta.url));
 let dir: string;
@@ -141,5 +141,44 @@ describe('patchbay rejects', () => {
     ).toBe(2);
     expect((await cli(['rejects', 'retry', 'employees', '424242', '--project', dir])).code).toBe(2);
     expect((await cli(['rejects', 'list', 'nope', '--project', dir])).code).toBe(2);
+  });
+
+  it('drops named rejects, and all of them only when confirmed', async () => {
+    await start(true);
+    const [first, second] = (await list()).rejects;
+    const one = await cli(['rejects', 'drop', 'employees', first?.id ?? '', '--project', dir]);
+    expect(one.code).toBe(0);
+    expect(one.out).toContain('dropped 1 reject of employees');
+    expect((await list()).rejects.map((r) => r.id)).toEqual([second?.id]);
+    // Another integration's id, or an unknown one, drops nothing.
+    const unknown = await cli(['rejects', 'drop', 'employees', '424242', '--project', dir]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('no reject of employees with id 424242');
+    expect((await cli(['rejects', 'drop', 'employees', '--project', dir])).code).toBe(2);
+
+    const unattended = await cli(['rejects', 'drop', 'employees', '--all', '--project', dir]);
+    expect(unattended.code).toBe(2);
+    expect(unattended.err).toContain('needs --yes');
+    const declined = await cli(
+      ['rejects', 'drop', 'employees', '--all', '--project', dir],
+      testIo({ interactive: true, answer: 'n' }),
+    );
+    expect(declined.code).toBe(1);
+    expect((await list()).total).toBe(1);
+    const all = await cli([
+      'rejects',
+      'drop',
+      'employees',
+      '--all',
+      '--yes',
+      '--json',
+      '--project',
+      dir,
+    ]);
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.out)).toEqual({ integration: 'employees', dropped: 1 });
+    expect((await list()).total).toBe(0);
+    const again = await cli(['rejects', 'drop', 'employees', '--all', '--project', dir]);
+    expect(again.out).toContain('dropped 0 rejects of employees');
   });
 });

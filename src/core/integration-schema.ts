@@ -75,7 +75,11 @@ const functionSink = z
 const step = z.union(
   [
     z.custom<unknown>((v) => typeof v === 'function'),
-    z.object({ name: z.string().min(1), run: z.custom<unknown>((v) => typeof v === 'function') }),
+    z.object({
+      name: z.string().min(1),
+      run: z.custom<unknown>((v) => typeof v === 'function'),
+      mask: z.custom<unknown>((v) => typeof v === 'function').optional(),
+    }),
   ],
   { error: 'a function or { name, run }' },
 );

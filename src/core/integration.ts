@@ -124,17 +124,28 @@ export interface StepContext extends ConnectorContext {
 export type StepFn = (record: unknown, ctx: StepContext) => unknown;
 
 /**
- * A named step; a plain function is named after the function.
+ * A named step; a plain function is named after the function. A named step
+ * may also say how to `mask` a raw source record: the runtime applies every
+ * step's mask before it stores a record as a dead letter, so fields a
+ * mapping marks `sensitive` never reach the dead-letter queue in clear.
  *
  * @example
  * ```ts
  * const steps: Step[] = [
  *   function normalise(order) { return { ...(order as Order), email: (order as Order).email.toLowerCase() }; },
  *   { name: 'split-lines', run: (order) => (order as Order).lines },
+ *   { name: 'hash-card', run: hashCard, mask: (raw) => ({ ...(raw as Order), card: '[masked]' }) },
  * ];
  * ```
  */
-export type Step = StepFn | { name: string; run: StepFn };
+export type Step =
+  | StepFn
+  | {
+      name: string;
+      run: StepFn;
+      /** Returns a copy of a raw source record with sensitive fields masked; must not change its input. */
+      mask?: (raw: unknown) => unknown;
+    };
 
 /**
  * A sink written as a function, for the cases a connector would be overkill.

@@ -33,16 +33,20 @@ export interface DriftEvent {
 
 /**
  * What to do with a record that shows drift: `ignore` (learn silently),
- * `alert` (learn, log and call `onDrift`), or `reject` (send it to the reject
+ * `alert` (learn, log and call `onDrift`), `reject` (send it to the reject
  * ledger and do not learn the new shape, so later records are rejected too
- * until the mapping or the source is fixed).
+ * until the mapping or the source is fixed), or `pause` (alert, pause the
+ * integration in the store and stop the run without acknowledging the
+ * batch; live runs are refused until `patchbay resume`, after which the
+ * record is read again and the new shape accepted. In a replay, `pause`
+ * rejects the record instead, so old data cannot stop the live flow).
  *
  * @example
  * ```ts
- * const policy: DriftPolicy = 'alert';
+ * const policy: DriftPolicy = 'pause';
  * ```
  */
-export type DriftPolicy = 'ignore' | 'alert' | 'reject';
+export type DriftPolicy = 'ignore' | 'alert' | 'reject' | 'pause';
 
 type Shape = Record<string, string>;
 

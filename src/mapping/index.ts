@@ -19,6 +19,7 @@ export {
   type Mapper,
 } from './compile.js';
 export { mappingStep, REJECT_SINK, type MappingStepOptions } from './step.js';
+export { enrichStep, type EnrichOptions } from './enrich.js';
 export { mappingTypes } from './types.js';
 export {
   jsonSchemaValidator,

@@ -4,8 +4,10 @@
  * with its field, rule and masked value, and the step drops it, so the
  * batch goes on; only a broken store stops the run.
  */
+import { PatchbayError } from '../core/errors.js';
 import type { Step, StepContext } from '../core/integration.js';
 import { recordDrift } from '../store/drift-log.js';
+import { pauseIntegration } from '../store/pause-state.js';
 import type { RejectAdd } from '../store/types.js';
 import { compileMapping, type Mapper, type MapResult } from './compile.js';
 import type { LoadOptions, MappingDocument } from './document.js';
@@ -41,9 +43,10 @@ export interface MappingStepOptions extends LoadOptions {
   /** Track the source shape and apply this policy to drift. Default: off. */
   drift?: DriftPolicy;
   /**
-   * Called with drift events (metrics, custom alerting). With `alert` or
-   * `reject`, drift is also recorded durably in the store (see
-   * `recordDrift`), which the `schema-drift` alert rule reads.
+   * Called with drift events (metrics, custom alerting) under `alert` and
+   * `pause`. With `alert`, `reject` or `pause`, drift is also recorded
+   * durably in the store (see `recordDrift`), which the `schema-drift`
+   * alert rule reads.
    */
   onDrift?: (events: DriftEvent[], ctx: StepContext) => void;
   /** Clock for the drift record, injectable for tests [Date.now]. */
@@ -60,6 +63,11 @@ export interface MappingStepOptions extends LoadOptions {
 }
 
 type RejectSink = (reject: RejectAdd) => void | Promise<void>;
+
+function describeDrift(event: DriftEvent): string {
+  const types = event.to ? ` (${event.from ?? 'new'} → ${event.to})` : '';
+  return `${event.field} ${event.kind}${types}`;
+}
 
 function mapperOf(doc: string | MappingDocument | Mapper, options: LoadOptions): Mapper {
   if (typeof doc === 'string') return compileMapping(loadMapping(doc, options));
@@ -142,18 +150,48 @@ export function mappingStep(
       tracker = new DriftTracker(ctx.store.cache, ctx.integrationId, mapping);
       trackers.set(ctx.integrationId, tracker);
     }
-    const events = await tracker.observe(record, { learn: options.drift !== 'reject' });
+    const policy = options.drift;
+    // A replay of old data must not stop the live integration: it rejects instead.
+    const pausing = policy === 'pause' && ctx.mode !== 'replay';
+    const learn = policy === 'ignore' || policy === 'alert';
+    const events = await tracker.observe(record, { learn });
     if (events.length === 0) return undefined;
-    if (options.drift !== 'ignore') {
+    if (policy !== 'ignore') {
       // Durable before the record moves on, so the alert engine (maybe in
       // another process) hears of drift even if this process dies next.
       await recordDrift(ctx.store.cache, ctx.integrationId, mapping, events, now());
     }
-    if (options.drift === 'alert') {
-      ctx.logger.warn({ mapping, drift: events }, 'source schema drift');
+    if (policy === 'alert' || pausing) {
+      ctx.logger.warn({ mapping, drift: events, pause: pausing }, 'source schema drift');
       options.onDrift?.(events, ctx);
     }
-    return options.drift === 'reject' ? events[0] : undefined;
+    if (pausing) return pause(ctx, tracker, record, events);
+    return policy === 'reject' || policy === 'pause' ? events[0] : undefined;
+  }
+
+  /**
+   * Pauses the integration, then learns the new shape so that the record,
+   * read again after `patchbay resume`, passes. The thrown `config` error
+   * stops the run without acknowledging the batch: nothing is lost.
+   */
+  async function pause(
+    ctx: StepContext,
+    tracker: DriftTracker,
+    record: unknown,
+    events: DriftEvent[],
+  ): Promise<never> {
+    const summary = events.map(describeDrift).join(', ');
+    const reason = `source schema drift in mapping ${mapping}: ${summary}`;
+    await pauseIntegration(ctx.store.cache, {
+      integration: ctx.integrationId,
+      by: 'drift',
+      reason,
+      at: now(),
+    });
+    await tracker.observe(record, { learn: true });
+    throw new PatchbayError('config', `${ctx.integrationId} paused: ${reason}`, {
+      code: 'INTEGRATION_PAUSED',
+    });
   }
 
   async function run(record: unknown, ctx: StepContext): Promise<unknown> {
@@ -176,7 +214,7 @@ export function mappingStep(
         return reject(ctx, record, {
           fieldPath: event.field,
           rule: `drift:${event.kind}`,
-          message: `source field ${event.field} ${event.kind}${event.to ? ` (${event.from ?? 'new'} → ${event.to})` : ''}`,
+          message: `source field ${describeDrift(event)}`,
           value: null,
           sensitive: false,
         });
@@ -192,5 +230,6 @@ export function mappingStep(
     return result.value;
   }
 
-  return { name: options.name ?? `map:${mapping}`, run };
+  // The runtime masks dead letters with it: the same source paths as rejects.
+  return { name: options.name ?? `map:${mapping}`, run, mask: maskRaw };
 }

@@ -22,6 +22,7 @@ import {
   type FunctionSink,
   type Integration,
   type IntegrationOptions,
+  type Step,
   type StepFn,
 } from '../core/integration.js';
 import { idempotencyKeyFunction } from './idempotency-key.js';
@@ -37,6 +38,13 @@ export interface PreparedConnector<TSession> {
 }
 
 /** An integration as the runtime executes it. */
+/** Composes the steps' masks; `undefined` when no step masks anything. */
+function maskOf(steps: readonly Step[]): ((raw: unknown) => unknown) | undefined {
+  const masks = steps.flatMap((s) => (typeof s !== 'function' && s.mask ? [s.mask] : []));
+  if (masks.length === 0) return undefined;
+  return (raw) => masks.reduce((value, mask) => mask(value), raw);
+}
+
 export interface PreparedIntegration {
   id: string;
   definition: Integration;
@@ -45,6 +53,8 @@ export interface PreparedIntegration {
     | { kind: 'connector'; connector: PreparedConnector<SinkSession> }
     | { kind: 'function'; sink: FunctionSink };
   steps: Array<{ name: string; run: StepFn }>;
+  /** Every step's `mask`, applied in order; for raw records stored as dead letters. */
+  maskRaw: ((raw: unknown) => unknown) | undefined;
   keyOf: ((record: unknown) => string) | undefined;
   concurrency: number;
   maxItems: number;
@@ -133,6 +143,7 @@ export function prepareIntegration(input: Integration | IntegrationOptions): Pre
       name: stepName(step, i),
       run: typeof step === 'function' ? step : step.run,
     })),
+    maskRaw: maskOf(definition.steps ?? []),
     keyOf: definition.idempotencyKey
       ? idempotencyKeyFunction(definition.idempotencyKey)
       : undefined,

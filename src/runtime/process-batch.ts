@@ -124,7 +124,10 @@ export async function deadLetter(
   await deps.services.store.deadLetters.add({
     integrationId: deps.prepared.id,
     stage,
-    raw: redactDeep(toJsonSafe(item.data)) as JsonValue,
+    // Masked by the steps (sensitive mapping fields) before anything is stored.
+    raw: redactDeep(
+      toJsonSafe(deps.prepared.maskRaw ? deps.prepared.maskRaw(item.data) : item.data),
+    ) as JsonValue,
     itemKey: item.key,
     error: redactDeep(error.toJSON()),
     attempts,

@@ -12,6 +12,7 @@ import type { CallGuard } from '../core/connector.js';
 import { isPatchbayError, PatchbayError } from '../core/errors.js';
 import type { Integration, IntegrationOptions } from '../core/integration.js';
 import { defaultSecrets, type SecretResolverChain } from '../core/secrets/resolver.js';
+import { readPause } from '../store/pause-state.js';
 import type { DeadLetter, Store } from '../store/types.js';
 import { retryDeadLetters, type DeadLetterRetryResult } from './dead-letter-retry.js';
 import { executeRun, type RunOptions, type RunResult } from './execute-run.js';
@@ -211,6 +212,18 @@ export class Runtime {
     const lease = `run:${id}`;
     // Replays and dry runs never move the live checkpoint, so they need no lease.
     const needsLease = options.mode !== 'replay' && !options.dryRun;
+    // A pause (drift policy or operator) holds live runs only: a dry run
+    // writes nothing, and a replay is itself an operator's decision.
+    if (needsLease) {
+      const paused = await readPause(store.cache, id);
+      if (paused) {
+        throw new PatchbayError(
+          'config',
+          `${id} is paused since ${new Date(paused.at).toISOString()} (${paused.reason}); resume it with: patchbay resume ${id}`,
+          { code: 'INTEGRATION_PAUSED', details: { pause: paused } },
+        );
+      }
+    }
     const ttl = prepared.maxRunMs + 60_000;
     let renewal: NodeJS.Timeout | undefined;
     if (needsLease) {
@@ -374,7 +387,10 @@ export class Runtime {
       return;
     }
     this.run(id, { trigger: reason }).catch((err: unknown) => {
-      const level = isPatchbayError(err) && err.code === 'RUN_IN_PROGRESS' ? 'info' : 'error';
+      const expected =
+        isPatchbayError(err) &&
+        (err.code === 'RUN_IN_PROGRESS' || err.code === 'INTEGRATION_PAUSED');
+      const level = expected ? 'info' : 'error';
       this.services.logger[level]({ integration: id, err }, 'scheduled run not started');
     });
   }
@@ -385,7 +401,11 @@ export class Runtime {
         try {
           await this.run(p.id, { trigger: 'stream' });
         } catch (err) {
-          this.services.logger.error({ integration: p.id, err }, 'stream run failed to start');
+          const paused = isPatchbayError(err) && err.code === 'INTEGRATION_PAUSED';
+          this.services.logger[paused ? 'info' : 'error'](
+            { integration: p.id, err },
+            'stream run failed to start',
+          );
         }
         if (this.#stopping) break;
         await new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@ import type { JsonValue } from '../core/json-safe.js';
 import { parseSnapshot } from '../policies/breaker-state.js';
 import { resolvePolicies } from '../policies/options.js';
 import { readDrift, type DriftRecord } from '../store/drift-log.js';
+import { readPause, type PauseRecord } from '../store/pause-state.js';
 import type { RunRecord, Store } from '../store/types.js';
 import type { PreparedIntegration } from './prepare.js';
 
@@ -58,6 +59,8 @@ export interface IntegrationStatus {
   streams: StreamFreshness[];
   /** Source schema drift recorded by a mapping step, acknowledged or not; null when none. */
   drift: DriftRecord | null;
+  /** Set while the integration is paused (by a `pause` drift policy or an operator); live runs are refused. */
+  paused: PauseRecord | null;
 }
 
 function ageSeconds(now: number, at: number): number {
@@ -79,13 +82,14 @@ export async function integrationStatus(
   now: number,
 ): Promise<IntegrationStatus> {
   const def = prepared.definition;
-  const [latest, recent, deadLetters, breaker, checkpoints, drift] = await Promise.all([
+  const [latest, recent, deadLetters, breaker, checkpoints, drift, paused] = await Promise.all([
     store.runs.latest(prepared.id),
     store.runs.list(prepared.id, { limit: 200 }),
     store.deadLetters.count(prepared.id),
     store.policyState.get(`breaker:${prepared.id}`),
     store.checkpoints.list(prepared.id),
     readDrift(store.cache, prepared.id),
+    readPause(store.cache, prepared.id),
   ]);
   const checkpoint = checkpoints.find((c) => c.stream === 'default');
   const errorsByKind: Record<string, number> = {};
@@ -135,6 +139,7 @@ export async function integrationStatus(
       };
     }),
     drift: drift ?? null,
+    paused: paused ?? null,
   };
 }
 

@@ -23,3 +23,10 @@ export {
   type DriftFact,
   type DriftRecord,
 } from './drift-log.js';
+export {
+  PAUSED,
+  pauseIntegration,
+  readPause,
+  resumeIntegration,
+  type PauseRecord,
+} from './pause-state.js';

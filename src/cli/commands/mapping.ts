@@ -1,15 +1,19 @@
 /**
  * `patchbay mapping types <doc>` and `patchbay mapping test <doc> <sample>`:
  * the output type of a mapping document, and a dry run of it over sample
- * records showing the output and the rejects, through the same step code a
- * run uses (masking included). Neither needs a project or a store.
+ * records (JSON, JSON Lines, CSV, XML) showing the output and the rejects,
+ * through the same step code a run uses (masking included). Neither needs a
+ * project or a store.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pino from 'pino';
 import type { StepContext } from '../../core/integration.js';
 import { compileMapping } from '../../mapping/compile.js';
+import type { LoadOptions } from '../../mapping/document.js';
 import { loadMapping } from '../../mapping/load.js';
+import type { UserTransform } from '../../mapping/transforms/types.js';
 import { mappingStep, REJECT_SINK } from '../../mapping/step.js';
 import { mappingTypes } from '../../mapping/types.js';
 import type { RejectAdd, Store } from '../../store/types.js';
@@ -17,42 +21,44 @@ import { ExitCode, usageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { print, printJson } from '../output.js';
 import type { Done, Root } from '../program.js';
+import { readSamples } from './mapping-samples.js';
 
 /**
- * Reads sample records: `.json` (an array or one object) or `.jsonl`/`.ndjson`.
+ * Loads named TypeScript (or JavaScript) transforms for `--functions`: every
+ * exported function, plus the functions of a default-exported object.
  *
  * @example
  * ```ts
- * const records = readSamples('samples/employees.jsonl');
+ * const functions = await loadFunctions('mappings/functions.ts'); // { vin: [Function] }
  * ```
  */
-export function readSamples(file: string): unknown[] {
-  const ext = extname(file).toLowerCase();
-  if (ext === '.csv' || ext === '.xml') {
+export async function loadFunctions(file: string): Promise<Record<string, UserTransform>> {
+  if (/\.[mc]?ts$/.test(file) && !process.env['VITEST']) {
+    // The CLI runs compiled JavaScript; tsx lets it import a .ts module as-is.
+    const { register } = await import('tsx/esm/api');
+    register();
+  }
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw usageError(`cannot load functions from ${file}: ${(err as Error).message}`);
+  }
+  const out: Record<string, UserTransform> = {};
+  const fromDefault =
+    mod['default'] !== null && typeof mod['default'] === 'object'
+      ? (mod['default'] as Record<string, unknown>)
+      : {};
+  for (const [name, value] of [...Object.entries(fromDefault), ...Object.entries(mod)]) {
+    if (typeof value === 'function' && name !== 'default') out[name] = value as UserTransform;
+  }
+  if (Object.keys(out).length === 0) {
     throw usageError(
-      `mapping test: ${ext.slice(1).toUpperCase()} samples are not supported yet`,
-      'convert the sample to JSON or JSON Lines',
+      `${file} exports no functions`,
+      'export each transform by name: export function vin(value) { ... }',
     );
   }
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw usageError(`cannot read sample ${file}: ${(err as Error).message}`);
-  }
-  try {
-    if (ext === '.jsonl' || ext === '.ndjson') {
-      return text
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as unknown);
-    }
-    const data = JSON.parse(text) as unknown;
-    return Array.isArray(data) ? data : [data];
-  } catch (err) {
-    throw usageError(`sample ${file} is not valid JSON: ${(err as Error).message}`);
-  }
+  return out;
 }
 
 /** A store with nothing in it: `mapping test` runs without a project. Crosswalk lookups miss. */
@@ -70,14 +76,15 @@ const noStore = {
  *
  * @example
  * ```ts
- * const { records, rejects } = await testMapping('employee.yaml', [{ dob: '19900131' }]);
+ * const { records, rejects } = await testMapping('employee.yaml', [{ dob: '19900131' }], { functions });
  * ```
  */
 export async function testMapping(
   file: string,
   samples: readonly unknown[],
+  options: LoadOptions = {},
 ): Promise<{ records: unknown[]; rejects: Array<RejectAdd & { index: number }> }> {
-  const step = mappingStep(compileMapping(loadMapping(file)));
+  const step = mappingStep(compileMapping(loadMapping(file, options)));
   const run = typeof step === 'function' ? step : step.run;
   const records: unknown[] = [];
   const rejects: Array<RejectAdd & { index: number }> = [];
@@ -141,18 +148,45 @@ export function registerMapping(root: Root, io: CliIo, done: Done): void {
     .command('test')
     .summary('map sample records and print the output and the rejects')
     .description(
-      'Map sample records (JSON array or object, or JSON Lines) and print each output record and each reject with field, rule and (masked) value. Exits 1 when any record was rejected.',
+      'Map sample records (JSON array or object, JSON Lines, CSV/TSV with a header line, or XML) and print each output record and each reject with its line, field, rule and (masked) value. CSV and XML are read by the file connector’s parsers. Exits 1 when any record was rejected or could not be read.',
     )
     .argument('<doc>', 'mapping document (YAML)')
-    .argument('<sample>', 'sample records: .json, .jsonl or .ndjson')
+    .argument('<sample>', 'sample records: .json, .jsonl, .ndjson, .csv, .tsv or .xml')
+    .option(
+      '--functions <module>',
+      'module exporting the named TypeScript transforms the document uses',
+    )
+    .option('--delimiter <char>', 'CSV delimiter (default: tab for .tsv; ; or , from the header)')
+    .option('--record-path <path>', 'XML element path of one record (default: Root/FirstChild)')
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
-      '\nExample:\n  patchbay mapping test mappings/employee.yaml samples/employees.json',
+      '\nExamples:\n  patchbay mapping test mappings/employee.yaml samples/employees.json\n  patchbay mapping test mappings/employee.yaml samples/PA0002.csv --delimiter ";"\n  patchbay mapping test mappings/order.yaml samples/orders.xml --record-path Orders/Order --functions mappings/functions.ts',
     )
     .action(async (doc, sample, opts) => {
-      const samples = readSamples(sample);
-      const { records, rejects } = await testMapping(doc, samples);
+      const functions = opts.functions ? await loadFunctions(opts.functions) : undefined;
+      const samples = await readSamples(sample, {
+        delimiter: opts.delimiter,
+        recordPath: opts.recordPath,
+      });
+      const good = samples.filter((s) => !s.error);
+      const unreadable = samples.filter((s) => s.error);
+      const mapped = await testMapping(
+        doc,
+        good.map((s) => s.record),
+        functions ? { functions } : {},
+      );
+      const rejects = [
+        ...unreadable.map((s) => ({
+          line: s.line,
+          fieldPath: '',
+          rule: s.error?.rule ?? 'parse',
+          message: s.error?.message ?? '',
+          value: null,
+        })),
+        ...mapped.rejects.map(({ index, ...r }) => ({ line: good[index]?.line ?? 0, ...r })),
+      ].sort((a, b) => a.line - b.line);
+      const { records } = mapped;
       if (opts.json) {
         printJson(io, { mapped: records.length, rejected: rejects.length, records, rejects });
       } else {
@@ -164,7 +198,7 @@ export function registerMapping(root: Root, io: CliIo, done: Done): void {
         for (const r of rejects) {
           print(
             io,
-            `reject #${r.index + 1}  ${r.fieldPath || '(record)'}  ${r.rule}: ${r.message}  value=${JSON.stringify(r.value)}`,
+            `reject ${sample}:${r.line}  ${r.fieldPath || '(record)'}  ${r.rule}: ${r.message}  value=${JSON.stringify(r.value)}`,
           );
         }
       }

@@ -1,7 +1,8 @@
 /**
- * `patchbay rejects list|show|retry <integration>`: records that failed
- * mapping or validation, with field, rule and (masked) value; and re-driving
- * them through the same steps and sink after the mapping was fixed.
+ * `patchbay rejects list|show|retry|drop <integration>`: records that failed
+ * mapping or validation, with field, rule and (masked) value; re-driving
+ * them through the same steps and sink after the mapping was fixed; and
+ * giving up on them (drop).
  */
 import type { Store, Reject } from '../../store/types.js';
 import { ExitCode, usageError } from '../exit-codes.js';
@@ -11,6 +12,7 @@ import { ago, isoTime, print, printJson, table, truncate } from '../output.js';
 import { positiveInt, type Done, type Root } from '../program.js';
 import { cliLogger, openProject, openStore, requireIntegration, withStore } from '../project.js';
 import { cliRuntime } from '../runtime.js';
+import { dropAction } from './rejects-drop.js';
 import { retryRejects, type RejectRetryResult } from './rejects-retry.js';
 
 function printReject(io: CliIo, r: Reject, now: number): void {
@@ -86,7 +88,7 @@ function printRetry(io: CliIo, integration: string, r: RejectRetryResult): void 
 export function registerRejects(root: Root, io: CliIo, done: Done): void {
   const rejects = root
     .command('rejects')
-    .summary('list, show or retry records rejected by mapping or validation')
+    .summary('list, show, retry or drop records rejected by mapping or validation')
     .description(
       'The reject ledger: records that failed mapping or validation while their batch went on.',
     );
@@ -190,4 +192,21 @@ export function registerRejects(root: Root, io: CliIo, done: Done): void {
         await store.close();
       }
     });
+
+  rejects
+    .command('drop')
+    .summary('delete rejects for good (test records, records the source will send again)')
+    .description(
+      'Delete the named rejects, or all rejects of the integration with --all (asks first; --yes skips the question and is required when not run from a terminal). A dropped reject cannot be retried.',
+    )
+    .argument('<integration>', 'integration id')
+    .argument('[ids...]', 'reject ids')
+    .option('--all', 'drop every reject of the integration')
+    .option('--yes', 'do not ask before dropping all')
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  patchbay rejects drop employees 41 42\n  patchbay rejects drop employees --all --yes',
+    )
+    .action(dropAction(io, done));
 }

@@ -69,7 +69,12 @@ export function printStatus(io: CliIo, statuses: readonly IntegrationStatus[], n
       .join(', ');
     print(
       io,
-      `${s.id}  ${s.pattern}  owner ${s.owner}${s.stale ? '  STALE' : ''}`,
+      `${s.id}  ${s.pattern}  owner ${s.owner}${s.paused ? '  PAUSED' : ''}${s.stale ? '  STALE' : ''}`,
+      ...(s.paused
+        ? [
+            `  paused        ${ago(s.paused.at, now)} by ${s.paused.by}: ${s.paused.reason}  (patchbay resume ${s.id})`,
+          ]
+        : []),
       `  last run      ${last ? `${last.status} ${ago(last.startedAt, now)} (${last.trigger}, ${last.mode})` : 'never'}`,
       `  last success  ${s.lastSuccessAt === null ? 'never' : `${ago(s.lastSuccessAt, now)} (${isoTime(s.lastSuccessAt)})`}`,
       `  freshness     ${freshness(s)}`,
@@ -83,10 +88,11 @@ export function printStatus(io: CliIo, statuses: readonly IntegrationStatus[], n
     );
   }
   const stale = statuses.filter((s) => s.stale).map((s) => s.id);
+  const paused = statuses.filter((s) => s.paused).map((s) => s.id);
   const letters = statuses.reduce((n, s) => n + s.deadLetters, 0);
   print(
     io,
-    `${statuses.length} integration${statuses.length === 1 ? '' : 's'}; ${stale.length} stale${stale.length ? ` (${stale.join(', ')})` : ''}; ${letters} dead letter${letters === 1 ? '' : 's'}`,
+    `${statuses.length} integration${statuses.length === 1 ? '' : 's'}; ${stale.length} stale${stale.length ? ` (${stale.join(', ')})` : ''}; ${paused.length ? `${paused.length} paused (${paused.join(', ')}); ` : ''}${letters} dead letter${letters === 1 ? '' : 's'}`,
   );
 }
 

@@ -23,6 +23,7 @@ function textOf(rule: string, v: unknown): string {
   throw new FieldFailure(rule, `expected a date as text, got ${show(v)}`);
 }
 
+const SAP_DATE = /^(\d{4})(\d{2})(\d{2})$/;
 const ODATA = /^\/Date\((-?\d{1,15})([+-]\d{4})?\)\/$/;
 
 /**
@@ -93,8 +94,8 @@ export const DATE_TRANSFORMS: Record<string, TransformDef> = {
     create: () => (v) => {
       const s = textOf('sap-date', v).trim();
       // SAP writes "no date" as 00000000 (and sometimes blanks).
-      if (s === '' || /^0{8}$/.test(s)) return null;
-      const m = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
+      if (s === '' || s === '00000000') return null;
+      const m = SAP_DATE.exec(s);
       const [y, mo, d] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
       if (!m || !isCalendarDay(y, mo, d)) {
         throw new FieldFailure('sap-date', `${show(v)} is not an SAP date (YYYYMMDD)`);

@@ -21,6 +21,7 @@ export function status(overrides: Partial<IntegrationStatus> = {}): IntegrationS
     checkpoint: null,
     streams: [],
     drift: null,
+    paused: null,
     ...overrides,
   };
 }
