@@ -1,7 +1,7 @@
 /**
  * Lists every public export (each `exports` entry of package.json, followed
  * through re-exports) whose declaration has no TSDoc `@example`. Used by
- * src/tsdoc-coverage.test.ts; run alone with `npx tsx scripts/tsdoc-coverage.ts`.
+ * test/tsdoc-coverage.test.ts; run alone with `npx tsx scripts/tsdoc-coverage.ts`.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -13,7 +13,21 @@ import type { IntegrationStatus } from '../runtime/status.js';
 import type { AlertEngine } from './alerts/engine.js';
 import type { AlertNotification, Observation } from './alerts/types.js';
 
-/** Options of {@link FreshnessMonitor}. */
+/**
+ * Options of {@link FreshnessMonitor}.
+ *
+ * @example
+ * ```ts
+ * const options: FreshnessMonitorOptions = {
+ *   read: () => runtime.status(),
+ *   engine,
+ *   metrics,
+ *   onError: (err) => logger.error({ err }, 'alert evaluation failed'),
+ * };
+ * const monitor = new FreshnessMonitor(options);
+ * monitor.start(30_000);
+ * ```
+ */
 export interface FreshnessMonitorOptions {
   /** Reads statuses, e.g. `() => runtime.status()`. */
   read: () => Promise<IntegrationStatus[]>;

@@ -14,7 +14,17 @@ import { AlertEngine } from './alerts/engine.js';
 import { rulesFromConfig, sinksFromConfig } from './alerts/from-config.js';
 import { FreshnessMonitor } from './freshness.js';
 
-/** What {@link startAlerting} returns. */
+/**
+ * What {@link startAlerting} returns.
+ *
+ * @example
+ * ```ts
+ * const alerting: Alerting = startAlerting({ alerts: project.alerts, store, read: () => runtime.status(), logger });
+ * await alerting.monitor.evaluate(); // evaluate once now, without waiting for the interval
+ * // ... on shutdown: stops the monitor and the delivery worker (`worker` is undefined without `alerts`)
+ * await alerting.stop();
+ * ```
+ */
 export interface Alerting {
   monitor: FreshnessMonitor;
   worker: AlertDeliveryWorker | undefined;

@@ -16,7 +16,17 @@ import type { PreparedIntegration } from './prepare.js';
 import { connectorContext, type RuntimeServices } from './services.js';
 import { openSink, sinkGuard } from './sink.js';
 
-/** Outcome of retrying dead letters. */
+/**
+ * Outcome of retrying dead letters.
+ *
+ * @example
+ * ```ts
+ * const result: DeadLetterRetryResult = await runtime.retryDeadLetters('orders-to-warehouse', 'all');
+ * console.log(`${result.succeeded.length}/${result.retried} retried`);
+ * for (const f of result.failed) console.log(f.id, f.kind, f.code, f.message);
+ * if (result.stoppedBy) console.log(`stopped early: ${result.stoppedBy.kind} ${result.stoppedBy.code}`);
+ * ```
+ */
 export interface DeadLetterRetryResult {
   retried: number;
   succeeded: string[];

@@ -19,7 +19,22 @@ import type { PreparedIntegration } from './prepare.js';
 import { connectorContext, type RuntimeServices } from './services.js';
 import { openSink, sinkGuard, type OpenSink } from './sink.js';
 
-/** How a run is started. */
+/**
+ * How a run is started.
+ *
+ * @example
+ * ```ts
+ * // re-deliver one day of orders without touching the live checkpoint
+ * const options: RunOptions = {
+ *   trigger: 'replay',
+ *   mode: 'replay',
+ *   range: { from: '2026-03-01T00:00:00Z', to: '2026-03-02T00:00:00Z' },
+ *   signal: AbortSignal.timeout(10 * 60_000),
+ *   onProgress: (counts) => console.log(`${counts.written}/${counts.read} written`),
+ * };
+ * const result = await executeRun(services, prepared, options);
+ * ```
+ */
 export interface RunOptions {
   /** What started it, for run history: `schedule`, `manual`, `replay`, `startup`... */
   trigger: string;
@@ -36,7 +51,17 @@ export interface RunOptions {
   onProgress?: (counts: Readonly<ItemCounts>) => void;
 }
 
-/** The outcome of a run. */
+/**
+ * The outcome of a run.
+ *
+ * @example
+ * ```ts
+ * const result: RunResult = await runtime.run('orders-to-warehouse', { dryRun: true });
+ * if (result.status === 'failed') console.error(result.runId, result.error?.kind, result.error?.message);
+ * else if (result.budgetReached) console.log(`stopped at the ${result.budgetReached} budget; the next run continues`);
+ * else console.log(`${result.status}: ${result.counts.written} written`);
+ * ```
+ */
 export interface RunResult {
   runId: string;
   status: Exclude<RunStatus, 'running'>;

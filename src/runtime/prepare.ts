@@ -37,7 +37,6 @@ export interface PreparedConnector<TSession> {
   config: unknown;
 }
 
-/** An integration as the runtime executes it. */
 /** Composes the steps' masks; `undefined` when no step masks anything. */
 function maskOf(steps: readonly Step[]): ((raw: unknown) => unknown) | undefined {
   const masks = steps.flatMap((s) => (typeof s !== 'function' && s.mask ? [s.mask] : []));
@@ -45,6 +44,16 @@ function maskOf(steps: readonly Step[]): ((raw: unknown) => unknown) | undefined
   return (raw) => masks.reduce((value, mask) => mask(value), raw);
 }
 
+/**
+ * An integration as the runtime executes it.
+ *
+ * @example
+ * ```ts
+ * const prepared: PreparedIntegration = prepareIntegration(ordersToWarehouse);
+ * console.log(prepared.id, prepared.steps.map((s) => s.name), prepared.concurrency, prepared.maxItems);
+ * const result = await executeRun(services, prepared, { trigger: 'manual' });
+ * ```
+ */
 export interface PreparedIntegration {
   id: string;
   definition: Integration;

@@ -14,7 +14,16 @@ import type { StepContext } from '../core/integration.js';
 import type { PreparedIntegration } from './prepare.js';
 import { singleAttempt, type CallGuard, type RuntimeServices } from './services.js';
 
-/** Counters of one batch (or one run). */
+/**
+ * Counters of one batch (or one run).
+ *
+ * @example
+ * ```ts
+ * const counts: ItemCounts = (await runtime.run('orders-to-warehouse')).counts;
+ * console.log(`read ${counts.read}, wrote ${counts.written}, skipped ${counts.skipped}, dead-lettered ${counts.deadLettered}`);
+ * console.log(counts.errorsByKind); // e.g. { validation: 3, http_5xx: 1 }
+ * ```
+ */
 export interface ItemCounts {
   read: number;
   written: number;

@@ -21,7 +21,25 @@ const CONFIG_NAMES = [
 ];
 const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
 
-/** The options of {@link defineProject}. */
+/**
+ * The options of {@link defineProject}.
+ *
+ * @example
+ * ```ts
+ * // patchbay.config.ts
+ * const options: ProjectOptions = {
+ *   name: 'acme-logistics',
+ *   integrationsDir: 'integrations',
+ *   store: { path: '.patchbay/state.db' },
+ *   admin: { host: '0.0.0.0', port: 9464 },
+ *   logLevel: 'info',
+ *   shutdownGraceSeconds: 60,
+ *   alerts: { sinks: { chat: { type: 'slack', url: 'env:SLACK_ALERTS_URL' } }, route: ['chat'] },
+ *   secrets: { 'env:GPS_TOKEN': { purpose: 'GPS vendor API token', rotatedBy: 'fleet', rotateEvery: '90d' } },
+ * };
+ * export default defineProject(options);
+ * ```
+ */
 export interface ProjectOptions {
   /** A name for logs and the registry. Default: the folder name. */
   name?: string;
@@ -80,7 +98,17 @@ export interface LoadedSecretInfo {
   rotateEveryMs?: number | undefined;
 }
 
-/** A loaded project with absolute paths. */
+/**
+ * A loaded project with absolute paths.
+ *
+ * @example
+ * ```ts
+ * const project: Project = await loadProject('examples/quickstart');
+ * const store = await openSqliteStore({ path: project.storePath });
+ * const runtime = await createRuntime({ integrations: project.integrations, store });
+ * console.log(`${project.name}: ${project.integrations.length} integrations, admin ${project.admin ? project.admin.port : 'off'}`);
+ * ```
+ */
 export interface Project {
   name: string;
   root: string;

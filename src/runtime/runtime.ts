@@ -33,7 +33,23 @@ function sleepUnref(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-/** Options of {@link createRuntime}. */
+/**
+ * Options of {@link createRuntime}.
+ *
+ * @example
+ * ```ts
+ * const options: RuntimeOptions = {
+ *   integrations: [ordersToWarehouse, gpsPositions],
+ *   store: await openSqliteStore({ path: '.patchbay/state.db' }),
+ *   logger: pino({ level: 'info' }),
+ *   metrics: new PatchbayMetrics(),
+ *   secrets: defaultSecrets,
+ *   instanceId: `${hostname()}:worker-1`,
+ * };
+ * const runtime = await createRuntime(options);
+ * await runtime.start();
+ * ```
+ */
 export interface RuntimeOptions {
   integrations: ReadonlyArray<Integration | IntegrationOptions>;
   store: Store;

@@ -8,10 +8,38 @@ import { parseDuration } from '../core/duration.js';
 import type { ScheduleTrigger } from '../core/integration.js';
 import { insideQuietWindow } from './quiet-window.js';
 
-/** Why a scheduled run fired. */
+/**
+ * Why a scheduled run fired.
+ *
+ * @example
+ * ```ts
+ * const scheduler = new Scheduler({
+ *   fire(id, reason: FireReason) {
+ *     // 'missed': the process was down at the due time, so this run catches up
+ *     if (reason === 'missed') logger.warn({ integration: id }, 'running a missed schedule');
+ *     void runtime.run(id, { trigger: reason }); // run history shows schedule, startup or missed
+ *   },
+ *   lastRunStartedAt: async (id) => (await store.runs.latest(id)).last?.startedAt,
+ * });
+ * ```
+ */
 export type FireReason = 'schedule' | 'startup' | 'missed';
 
-/** What the scheduler needs from the runtime. */
+/**
+ * What the scheduler needs from the runtime.
+ *
+ * @example
+ * ```ts
+ * const hooks: SchedulerHooks = {
+ *   fire: (id, reason) => void runtime.run(id, { trigger: reason }),
+ *   lastRunStartedAt: async (id) => (await store.runs.latest(id)).last?.startedAt,
+ *   skipped: (id, why) => logger.debug({ integration: id, why }, 'tick skipped'),
+ * };
+ * const scheduler = new Scheduler(hooks);
+ * scheduler.add('orders-to-warehouse', { type: 'schedule', cron: '0 6 * * 1-5', timezone: 'Europe/Berlin' });
+ * await scheduler.start();
+ * ```
+ */
 export interface SchedulerHooks {
   fire(integrationId: string, reason: FireReason): void;
   /** When the integration's last run started, to detect missed runs after downtime. */

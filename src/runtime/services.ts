@@ -17,7 +17,23 @@ function withoutUndefined(call: ExternalCall): Omit<CallRecord, 'integration' | 
   >;
 }
 
-/** The metric hooks the runtime calls. Implemented by `PatchbayMetrics`. */
+/**
+ * The metric hooks the runtime calls. Implemented by `PatchbayMetrics`.
+ *
+ * @example
+ * ```ts
+ * // forward the runtime's measurements to StatsD instead of PatchbayMetrics
+ * const metrics: RuntimeMetrics = {
+ *   recordCall({ integration, outcome, errorKind, latencyMs }) {
+ *     statsd.timing(`patchbay.${integration}.call`, latencyMs, { outcome, kind: errorKind ?? 'none' });
+ *   },
+ *   recordItems(integration, stage, count) {
+ *     statsd.increment(`patchbay.${integration}.items.${stage}`, count);
+ *   },
+ * };
+ * const runtime = await createRuntime({ integrations, store, metrics });
+ * ```
+ */
 export interface RuntimeMetrics {
   recordCall(record: {
     integration: string;
@@ -33,7 +49,23 @@ export interface RuntimeMetrics {
   recordStaleServed?(integration: string): void;
 }
 
-/** Everything a run uses. */
+/**
+ * Everything a run uses.
+ *
+ * @example
+ * ```ts
+ * // a test harness: real store, no metrics, no policies, a fixed clock
+ * const services: RuntimeServices = {
+ *   store,
+ *   logger: pino({ level: 'silent' }),
+ *   metrics: { recordCall() {}, recordItems() {} },
+ *   secrets: new SecretResolverChain(),
+ *   guardFor: () => singleAttempt,
+ *   now: () => Date.parse('2026-03-01T08:00:00Z'),
+ * };
+ * const result = await executeRun(services, prepareIntegration(ordersToWarehouse), { trigger: 'manual' });
+ * ```
+ */
 export interface RuntimeServices {
   store: Store;
   logger: Logger;

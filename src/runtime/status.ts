@@ -33,7 +33,18 @@ export interface StreamFreshness {
   stale: boolean;
 }
 
-/** One integration's line in `patchbay status`. */
+/**
+ * One integration's line in `patchbay status`.
+ *
+ * @example
+ * ```ts
+ * for (const s of await runtime.status()) {
+ *   const age = s.freshnessSeconds === null ? 'never succeeded' : `${s.freshnessSeconds}s old`;
+ *   console.log(`${s.id} (${s.owner}): ${s.lastRun?.status ?? 'no runs'}, ${age}, breaker ${s.breaker}, ${s.deadLetters} dead letters`);
+ *   if (s.stale || s.paused) console.warn(`${s.id} needs attention`);
+ * }
+ * ```
+ */
 export interface IntegrationStatus {
   id: string;
   pattern: string;

@@ -5,7 +5,17 @@
  */
 import { PatchbayError } from '../../core/errors.js';
 
-/** A business date as `YYYY-MM-DD`. */
+/**
+ * A business date as `YYYY-MM-DD`.
+ *
+ * @example
+ * ```ts
+ * // the date an ERP export is for, else the local calendar day it arrived on
+ * const date: BusinessDate =
+ *   dateFromName('MATMAS_20261117.csv', /_(?<date>\d{8})\.csv$/) ??
+ *   dateInZone(Date.now(), 'Europe/Berlin'); // '2026-11-17'
+ * ```
+ */
 export type BusinessDate = string;
 
 function valid(y: string, m: string, d: string): BusinessDate | undefined {

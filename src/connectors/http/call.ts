@@ -17,7 +17,27 @@ import {
   type StatusOverrides,
 } from './classify-response.js';
 
-/** What {@link guardedCall} needs besides the request. */
+/**
+ * What {@link guardedCall} needs besides the request.
+ *
+ * @example
+ * ```ts
+ * const options: CallOptions = {
+ *   client: conn.client,
+ *   auth: conn.auth,
+ *   overrides: { successOn: [409] }, // 409: the incident already exists
+ *   idempotencyKey: 'create-incident:INC-4711',
+ *   auditBuffer: conn.auditBuffer,
+ *   timeoutMs: 10_000,
+ * };
+ * const { response } = await guardedCall(ctx, () => ({
+ *   method: 'POST',
+ *   url: new URL('https://crm.example.com/api/incidents'),
+ *   headers: { 'content-type': 'application/json', 'idempotency-key': 'create-incident:INC-4711' },
+ *   body: JSON.stringify({ title: 'Truck late', priority: 2 }),
+ * }), options);
+ * ```
+ */
 export interface CallOptions {
   client: HttpClient;
   auth: HttpAuth;
@@ -41,7 +61,18 @@ export interface CallOptions {
   inspect?: ((res: HttpResponse) => void) | undefined;
 }
 
-/** A successful (or dropped, or not-modified) response with how it was classified. */
+/**
+ * A successful (or dropped, or not-modified) response with how it was classified.
+ *
+ * @example
+ * ```ts
+ * const { response, outcome }: CallResult = await guardedCall(ctx, build, {
+ *   client: conn.client, auth: conn.auth, overrides: { dropOn: [410] },
+ * });
+ * if (outcome === 'drop') ctx.logger.info({ status: response.status }, 'order deleted upstream, skipped');
+ * else if (outcome === 'success') records.push(parseJsonResponse(response, 'GET /orders/4711'));
+ * ```
+ */
 export interface CallResult {
   response: HttpResponse;
   outcome: Exclude<ResponseOutcome, { type: 'error' }>['type'];

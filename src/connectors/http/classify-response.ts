@@ -31,14 +31,36 @@ export const statusOverridesSchema = {
     .meta({ description: 'Extra statuses to retry (e.g. 409 on a lock conflict)', advanced: true }),
 };
 
-/** Per-integration status overrides. */
+/**
+ * Per-integration status overrides.
+ *
+ * @example
+ * ```ts
+ * // a CRM that answers 409 when the incident exists and 423 while a record is locked
+ * const overrides: StatusOverrides = { successOn: [409], retryOn: [423] };
+ * const outcome = classifyResponse(res, 'POST /api/incidents', overrides);
+ * ```
+ */
 export interface StatusOverrides {
   successOn?: readonly number[];
   dropOn?: readonly number[];
   retryOn?: readonly number[];
 }
 
-/** How a response is to be treated. */
+/**
+ * How a response is to be treated.
+ *
+ * @example
+ * ```ts
+ * const outcome: ResponseOutcome = classifyResponse(res, 'DELETE /orders/4711', { dropOn: [404, 410] });
+ * switch (outcome.type) {
+ *   case 'error': throw outcome.error; // kind and retryAfterMs set from the status
+ *   case 'drop': return; // already gone: nothing to do
+ *   case 'not-modified': return cached;
+ *   case 'success': return parseJsonResponse(res, 'DELETE /orders/4711');
+ * }
+ * ```
+ */
 export type ResponseOutcome =
   | { type: 'success' }
   | { type: 'drop' }

@@ -28,7 +28,25 @@ export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
  */
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
-/** Options of {@link createHttpClient}. */
+/**
+ * Options of {@link createHttpClient}.
+ *
+ * @example
+ * ```ts
+ * const options: HttpClientOptions = {
+ *   timeoutMs: 10_000,
+ *   maxResponseBytes: 2 * 1024 * 1024,
+ *   connections: 4,
+ *   // re-read before every call, so a rotated client certificate needs no restart
+ *   tls: async () => ({
+ *     cert: await readFile('/etc/patchbay/tls/client.crt', 'utf8'),
+ *     key: await readFile('/etc/patchbay/tls/client.key', 'utf8'),
+ *   }),
+ *   ssrf: { allowHosts: ['erp.internal.example.com'] },
+ * };
+ * const client = createHttpClient(options);
+ * ```
+ */
 export interface HttpClientOptions {
   /** Per-call timeout in ms, headers and body included. Default 30 000. */
   timeoutMs?: number;
@@ -46,7 +64,21 @@ export interface HttpClientOptions {
   ssrf?: SsrfOptions | undefined;
 }
 
-/** PEM text for mutual TLS and CA pinning. */
+/**
+ * PEM text for mutual TLS and CA pinning.
+ *
+ * @example
+ * ```ts
+ * const client = createHttpClient({
+ *   tls: async (): Promise<TlsMaterial> => ({
+ *     cert: (await ctx.secrets.resolve('file:/etc/patchbay/tls/client.crt')).reveal(),
+ *     key: (await ctx.secrets.resolve('file:/etc/patchbay/tls/client.key')).reveal(),
+ *     ca: (await ctx.secrets.resolve('file:/etc/patchbay/tls/partner-ca.pem')).reveal(),
+ *     servername: 'api.partner.example.com',
+ *   }),
+ * });
+ * ```
+ */
 export interface TlsMaterial {
   cert?: string | undefined;
   key?: string | undefined;
@@ -56,7 +88,21 @@ export interface TlsMaterial {
   servername?: string | undefined;
 }
 
-/** A request as the connector builds it; auth may still add headers or query parameters. */
+/**
+ * A request as the connector builds it; auth may still add headers or query parameters.
+ *
+ * @example
+ * ```ts
+ * const req: HttpRequest = {
+ *   method: 'PUT',
+ *   url: new URL('https://erp.example.com/orders/4711'),
+ *   headers: { 'content-type': 'application/json' },
+ *   body: JSON.stringify({ status: 'shipped' }),
+ * };
+ * await auth.apply(req, signal); // adds the Authorization header
+ * const res = await client.send(req, signal);
+ * ```
+ */
 export interface HttpRequest {
   method: string;
   url: URL;
@@ -64,7 +110,19 @@ export interface HttpRequest {
   body?: string | undefined;
 }
 
-/** A fully read response. */
+/**
+ * A fully read response.
+ *
+ * @example
+ * ```ts
+ * const res: HttpResponse = await client.send(req, signal);
+ * const etag = res.headers['etag'];
+ * if (res.status === 200) {
+ *   const loads = JSON.parse(res.body.toString('utf8')) as { data: unknown[] };
+ *   console.log(`${loads.data.length} loads from ${res.url.host}`, etag);
+ * }
+ * ```
+ */
 export interface HttpResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -72,7 +130,23 @@ export interface HttpResponse {
   url: URL;
 }
 
-/** One integration's HTTP client. */
+/**
+ * One integration's HTTP client.
+ *
+ * @example
+ * ```ts
+ * const client: HttpClient = createHttpClient({ timeoutMs: 10_000 });
+ * try {
+ *   const res = await client.send(
+ *     { method: 'GET', url: new URL('https://api.example.com/v1/loads?limit=100'), headers: { accept: 'application/json' } },
+ *     signal,
+ *   );
+ *   console.log(res.status, res.body.length);
+ * } finally {
+ *   await client.close();
+ * }
+ * ```
+ */
 export interface HttpClient {
   /** Sends a request and reads its whole body; network failures come back classified. */
   send(req: HttpRequest, signal?: AbortSignal, timeoutMs?: number): Promise<HttpResponse>;

@@ -21,7 +21,17 @@ import { parseJsonResponse } from './classify-response.js';
 import { commonHttpFields, openConnection, type HttpConnection } from './options.js';
 import { getPath } from './pagination/json-path.js';
 
-/** One entry of a GraphQL `errors` array. */
+/**
+ * One entry of a GraphQL `errors` array.
+ *
+ * @example
+ * ```ts
+ * const errors: GraphQLError[] = [
+ *   { message: 'Throttled', path: ['orders'], extensions: { code: 'THROTTLED', retryAfter: 2 } },
+ * ];
+ * throw graphqlError(errors, 'POST /graphql'); // a retryable `rate_limited` error
+ * ```
+ */
 export interface GraphQLError {
   message: string;
   path?: Array<string | number>;
@@ -70,7 +80,21 @@ export function graphqlError(errors: readonly GraphQLError[], what: string): Pat
   );
 }
 
-/** Options of {@link graphqlRequest}. */
+/**
+ * Options of {@link graphqlRequest}.
+ *
+ * @example
+ * ```ts
+ * const options: GraphQLRequestOptions = {
+ *   url: 'https://api.example.com/graphql',
+ *   query: 'query($id: ID!) { order(id: $id) { id status total } }',
+ *   variables: { id: 'ord_1042' },
+ *   headers: { 'x-shop-id': 'eu-1' },
+ *   partialData: 'accept', // use `data` even when some fields came back with errors
+ * };
+ * const data = await graphqlRequest(ctx, conn, options);
+ * ```
+ */
 export interface GraphQLRequestOptions {
   url: string;
   query: string;
@@ -175,7 +199,20 @@ const config = z
   })
   .strict();
 
-/** Parsed `graphql-poll` config. */
+/**
+ * Parsed `graphql-poll` config.
+ *
+ * @example
+ * ```ts
+ * const config: GraphQLSourceConfig = graphqlPoll.spec.config.parse({
+ *   url: 'https://api.example.com/graphql',
+ *   query: 'query($after: String) { orders(first: 100, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }',
+ *   connectionPath: 'orders',
+ *   keyPath: 'id',
+ * });
+ * config.cursorVariable; // 'after' (default)
+ * ```
+ */
 export type GraphQLSourceConfig = z.output<typeof config>;
 
 /**

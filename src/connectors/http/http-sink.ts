@@ -58,7 +58,20 @@ const config = z
   })
   .strict();
 
-/** Parsed `http-call` config. */
+/**
+ * Parsed `http-call` config.
+ *
+ * @example
+ * ```ts
+ * const config: HttpSinkConfig = httpCall.spec.config.parse({
+ *   url: 'https://erp.example.com/orders/{orderNo}',
+ *   method: 'PUT',
+ *   action: 'update-order',
+ *   auth: { type: 'basic', username: 'patchbay', password: 'env:ERP_PASSWORD' },
+ * });
+ * config.idempotencyHeader; // 'Idempotency-Key' (default)
+ * ```
+ */
 export type HttpSinkConfig = z.output<typeof config>;
 
 /**

@@ -61,10 +61,36 @@ export const incrementalSchema = z
   })
   .strict();
 
-/** Parsed incremental config. */
+/**
+ * Parsed incremental config.
+ *
+ * @example
+ * ```ts
+ * const config: IncrementalConfig = incrementalSchema.parse({
+ *   cursorPath: 'updated_at',
+ *   initialValue: '2026-01-01T00:00:00Z',
+ *   param: 'updated_since',
+ *   lag: 300, // re-read the last 5 minutes for late writes
+ *   primaryKey: 'id',
+ * });
+ * const cursor = new IncrementalCursor(config, { checkpoint: saved });
+ * ```
+ */
 export type IncrementalConfig = z.output<typeof incrementalSchema>;
 
-/** The checkpoint value: the highest cursor seen and the keys inside the lag window. */
+/**
+ * The checkpoint value: the highest cursor seen and the keys inside the lag window.
+ *
+ * @example
+ * ```ts
+ * // saved after a page of loads: the highest `updated_at` and the ids seen inside the lag window
+ * const state: IncrementalState = {
+ *   last: '2026-03-02T08:15:00Z',
+ *   keys: ['load_881', 'load_882'],
+ * };
+ * const cursor = new IncrementalCursor(config, { checkpoint: state }); // skips those two if re-read
+ * ```
+ */
 export interface IncrementalState {
   last: string | number;
   keys: string[];

@@ -58,7 +58,20 @@ export const commonHttpFields = {
   }),
 };
 
-/** The parsed shared fields. */
+/**
+ * The parsed shared fields.
+ *
+ * @example
+ * ```ts
+ * const config: CommonHttpConfig = z.object(commonHttpFields).parse({
+ *   auth: { type: 'bearer', token: 'env:LOADS_TOKEN' },
+ *   timeout: '10s',
+ *   successOn: [409],
+ *   tls: { ca: 'file:/etc/patchbay/partner-ca.pem' },
+ * });
+ * const conn = openConnection(config, ctx);
+ * ```
+ */
 export interface CommonHttpConfig {
   headers: Record<string, string>;
   auth?: z.output<typeof authSchema> | undefined;
@@ -78,7 +91,21 @@ export interface CommonHttpConfig {
     | undefined;
 }
 
-/** A connected client with its auth, limits and audit buffer. */
+/**
+ * A connected client with its auth, limits and audit buffer.
+ *
+ * @example
+ * ```ts
+ * const conn: HttpConnection = openConnection(config, ctx);
+ * try {
+ *   await guardedCall(ctx, build, {
+ *     client: conn.client, auth: conn.auth, timeoutMs: conn.timeoutMs, auditBuffer: conn.auditBuffer,
+ *   });
+ * } finally {
+ *   await conn.close(); // flushes the audit rows, then closes the pool
+ * }
+ * ```
+ */
 export interface HttpConnection {
   client: HttpClient;
   auth: HttpAuth;

@@ -56,7 +56,20 @@ const config = z
   })
   .strict();
 
-/** Parsed `http-poll` config. */
+/**
+ * Parsed `http-poll` config.
+ *
+ * @example
+ * ```ts
+ * const config: RestSourceConfig = httpPoll.spec.config.parse({
+ *   url: 'https://api.example.com/v1/loads',
+ *   recordsPath: 'data',
+ *   keyPath: 'id',
+ *   pagination: { type: 'offset', limit: 200, totalPath: 'meta.total' },
+ * });
+ * config.maxPages; // 1000 (default)
+ * ```
+ */
 export type RestSourceConfig = z.output<typeof config>;
 
 /**

@@ -14,7 +14,23 @@ import type { AlertSink } from './types.js';
 
 const REFS = 'patchbay.alert-refs';
 
-/** Options of {@link AlertDeliveryWorker}. Defaults in brackets. */
+/**
+ * Options of {@link AlertDeliveryWorker}. Defaults in brackets.
+ *
+ * @example
+ * ```ts
+ * const options: AlertDeliveryOptions = {
+ *   store,
+ *   sinks: [serviceNowSink({ name: 'tickets', url: 'https://acme.service-now.com', token: 'env:SN_TOKEN' })],
+ *   maxAttempts: 10,
+ *   backoff: { baseMs: 10_000, maxMs: 3_600_000 },
+ *   timeoutMs: 20_000,
+ *   onError: (err, destination, dead) => logger.warn({ err, destination, dead }, 'alert delivery failed'),
+ * };
+ * const worker = new AlertDeliveryWorker(options);
+ * worker.start(5_000);
+ * ```
+ */
 export interface AlertDeliveryOptions {
   store: Store;
   sinks: readonly AlertSink[];
@@ -34,7 +50,15 @@ export interface AlertDeliveryOptions {
   onError?: (err: unknown, destination: string, dead: boolean) => void;
 }
 
-/** What one {@link AlertDeliveryWorker.tick} did. */
+/**
+ * What one {@link AlertDeliveryWorker.tick} did.
+ *
+ * @example
+ * ```ts
+ * const { delivered, retried, dead }: DeliveryTick = await worker.tick(Date.now());
+ * expect({ delivered, retried, dead }).toEqual({ delivered: 1, retried: 0, dead: 0 });
+ * ```
+ */
 export interface DeliveryTick {
   delivered: number;
   retried: number;

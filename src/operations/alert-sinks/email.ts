@@ -10,7 +10,24 @@ import { PatchbayError } from '../../core/errors.js';
 import { resolveSecret } from '../../core/secrets/index.js';
 import { alertText, alertTitle, type AlertSink } from './types.js';
 
-/** Options of {@link emailSink}. Defaults in brackets. */
+/**
+ * Options of {@link emailSink}. Defaults in brackets.
+ *
+ * @example
+ * ```ts
+ * const options: EmailSinkOptions = {
+ *   name: 'mail',
+ *   host: 'smtp.acme.example',
+ *   port: 587,
+ *   username: 'patchbay',
+ *   password: 'env:SMTP_PASSWORD',
+ *   from: 'patchbay@acme.example',
+ *   to: ['oncall@acme.example', 'integrations@acme.example'],
+ *   timeoutMs: 10_000,
+ * };
+ * const mail = emailSink(options);
+ * ```
+ */
 export interface EmailSinkOptions {
   name: string;
   host: string;

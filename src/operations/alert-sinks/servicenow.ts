@@ -13,7 +13,22 @@ import { sendJson } from './http.js';
 import type { AlertNotification } from '../alerts/types.js';
 import { alertText, alertTitle, type AlertSink, type AlertSinkContext } from './types.js';
 
-/** Options of {@link serviceNowSink}. */
+/**
+ * Options of {@link serviceNowSink}.
+ *
+ * @example
+ * ```ts
+ * const options: ServiceNowSinkOptions = {
+ *   name: 'tickets',
+ *   url: 'https://acme.service-now.com',
+ *   table: 'incident',
+ *   assignmentGroup: 'Integrations',
+ *   username: 'patchbay',
+ *   password: 'env:SN_PASSWORD',
+ * };
+ * const tickets = serviceNowSink(options);
+ * ```
+ */
 export interface ServiceNowSinkOptions {
   name: string;
   /** Instance base URL, e.g. `https://acme.service-now.com`. */

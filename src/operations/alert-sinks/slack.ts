@@ -9,7 +9,15 @@ import { rememberSecretValue, resolveSecret } from '../../core/secrets/index.js'
 import { sendJson } from './http.js';
 import { alertText, alertTitle, type AlertSink } from './types.js';
 
-/** Options of {@link slackSink}. */
+/**
+ * Options of {@link slackSink}.
+ *
+ * @example
+ * ```ts
+ * const options: SlackSinkOptions = { name: 'chat', url: 'env:SLACK_ALERTS_URL' };
+ * const chat = slackSink(options);
+ * ```
+ */
 export interface SlackSinkOptions {
   name: string;
   /** Secret reference holding the incoming-webhook URL, e.g. `env:SLACK_ALERTS_URL`. */

@@ -9,7 +9,19 @@ import { resolveSecret } from '../../core/secrets/index.js';
 import { sendJson } from './http.js';
 import type { AlertSink } from './types.js';
 
-/** Options of {@link webhookSink}. */
+/**
+ * Options of {@link webhookSink}.
+ *
+ * @example
+ * ```ts
+ * const options: WebhookSinkOptions = {
+ *   name: 'hook',
+ *   url: 'https://ops.example.com/alerts',
+ *   secret: 'env:ALERT_WEBHOOK_SECRET', // signs each delivery (see verifyWebhook)
+ * };
+ * const hook = webhookSink(options);
+ * ```
+ */
 export interface WebhookSinkOptions {
   name: string;
   url: string;

@@ -58,7 +58,26 @@ const sinkSchema = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
-/** The zod schema of the project's `alerts` option. */
+/**
+ * The zod schema of the project's `alerts` option.
+ *
+ * @example
+ * ```ts
+ * const alerts = alertsSchema.parse({
+ *   sinks: {
+ *     tickets: { type: 'servicenow', url: 'https://acme.service-now.com', username: 'patchbay', password: 'env:SN_PASSWORD' },
+ *     chat: { type: 'slack', url: 'env:SLACK_ALERTS_URL' },
+ *   },
+ *   route: ['chat'],
+ *   escalation: { after: '30m', to: ['tickets'] },
+ *   rules: {
+ *     freshness: { criticalFactor: 3 },
+ *     deadLetters: { above: 10 },
+ *     missing: [{ integration: 'erp-daily', name: 'erp-daily.csv', cron: '0 2 * * *', timezone: 'Europe/Berlin', window: '30m' }],
+ *   },
+ * });
+ * ```
+ */
 export const alertsSchema = z
   .object({
     sinks: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/), sinkSchema),

@@ -16,12 +16,33 @@ import type {
   RuleFinding,
 } from './types.js';
 
-/** The outbox `integrationId` under which alert deliveries are queued. */
+/**
+ * The outbox `integrationId` under which alert deliveries are queued.
+ *
+ * @example
+ * ```ts
+ * // alert deliveries still waiting for a sink that is down
+ * const waiting = await store.outbox.count(ALERT_OUTBOX, 'pending');
+ * ```
+ */
 export const ALERT_OUTBOX = 'patchbay.alerts';
 const ALERT_PREFIX = 'alert:';
 const RULE_STATE = 'patchbay.alert-rules';
 
-/** Options of {@link AlertEngine}. */
+/**
+ * Options of {@link AlertEngine}.
+ *
+ * @example
+ * ```ts
+ * const options: AlertEngineOptions = {
+ *   store,
+ *   rules: [freshnessRule({ criticalFactor: 3 }), deadLetterRule({ above: 10 })],
+ *   route: ['chat'],
+ *   escalation: { afterMs: 30 * 60_000, to: ['tickets'] }, // still open after 30 min: open a ticket
+ * };
+ * const engine = new AlertEngine(options);
+ * ```
+ */
 export interface AlertEngineOptions {
   store: Store;
   rules: readonly AlertRule[];

@@ -189,6 +189,18 @@ export function latencyRule(options: { p99Ms: number }): AlertRule {
 /**
  * What a missing/late rule is told about one expected arrival (a file due by
  * 02:00, a feed due hourly): when it was due and when it came, if it did.
+ *
+ * @example
+ * ```ts
+ * // the ERP export is due by 02:00 each night
+ * const rule = missingRule({
+ *   expect: (obs, now): Expectation => ({
+ *     name: 'erp-daily.csv',
+ *     dueAt: new Date(now).setHours(2, 0, 0, 0),
+ *     arrivedAt: obs.status.lastSuccessAt,
+ *   }),
+ * });
+ * ```
  */
 export interface Expectation {
   name: string;

@@ -27,7 +27,22 @@ export interface Observation {
   values?: Record<string, number> | undefined;
 }
 
-/** How bad a finding is. `critical` is sent as urgency 1 to ticketing. */
+/**
+ * How bad a finding is. `critical` is sent as urgency 1 to ticketing.
+ *
+ * @example
+ * ```ts
+ * const queueDepth: AlertRule = {
+ *   condition: 'queue-depth',
+ *   evaluate({ values }) {
+ *     const depth = values?.['queue_depth'] ?? 0;
+ *     if (depth <= 1_000) return { finding: undefined };
+ *     const severity: Severity = depth > 10_000 ? 'critical' : 'warning';
+ *     return { finding: { severity, expected: 'at most 1000 queued', actual: `${depth} queued` } };
+ *   },
+ * };
+ * ```
+ */
 export type Severity = 'warning' | 'critical';
 
 /**
@@ -114,7 +129,21 @@ export interface AlertRecord {
   commands: string[];
 }
 
-/** What happened to an alert, as sent to sinks. */
+/**
+ * What happened to an alert, as sent to sinks.
+ *
+ * @example
+ * ```ts
+ * const chat: AlertSink = {
+ *   name: 'chat',
+ *   kind: 'console',
+ *   async deliver({ event, alert }: AlertNotification) {
+ *     const verb: Record<AlertEventKind, string> = { open: 'opened', update: 'changed', escalate: 'escalated', resolve: 'resolved' };
+ *     console.log(`${alert.integration} ${alert.condition} ${verb[event]}`);
+ *   },
+ * };
+ * ```
+ */
 export type AlertEventKind = 'open' | 'update' | 'escalate' | 'resolve';
 
 /**

@@ -39,7 +39,17 @@ export const authSchema = z
     description: 'Service identity: api-key, bearer, basic, hmac or oauth2-client-credentials',
   });
 
-/** Parsed auth config. */
+/**
+ * Parsed auth config.
+ *
+ * @example
+ * ```ts
+ * const config: AuthConfig = authSchema.parse({
+ *   type: 'api-key', in: 'header', name: 'X-API-Key', value: 'env:TMS_API_KEY',
+ * });
+ * const auth = createAuth(config, { secrets: ctx.secrets, client });
+ * ```
+ */
 export type AuthConfig = z.output<typeof authSchema>;
 
 /**

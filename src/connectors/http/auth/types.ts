@@ -29,7 +29,18 @@ export interface HttpAuth {
   invalidate?(req: HttpRequest): boolean;
 }
 
-/** What a scheme needs from its connector. */
+/**
+ * What a scheme needs from its connector.
+ *
+ * @example
+ * ```ts
+ * const deps: AuthDeps = {
+ *   secrets: ctx.secrets,
+ *   client: createHttpClient({ timeoutMs: 10_000 }), // also sends the token requests
+ * };
+ * const auth = bearerAuth({ type: 'bearer', token: 'env:CRM_TOKEN' }, deps);
+ * ```
+ */
 export interface AuthDeps {
   secrets: SecretResolverChain;
   /** The integration's client, for token requests. */

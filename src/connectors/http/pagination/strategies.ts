@@ -81,10 +81,29 @@ export const paginationSchema = z
       'How to get the next page: none, cursor, page-token, link, next-url, page-number or offset',
   });
 
-/** Parsed pagination config. */
+/**
+ * Parsed pagination config.
+ *
+ * @example
+ * ```ts
+ * const config: PaginationConfig = paginationSchema.parse({
+ *   type: 'page-number', param: 'page', sizeParam: 'per_page', size: 50, totalPagesPath: 'meta.total_pages',
+ * });
+ * const pages = createPaginator(config);
+ * ```
+ */
 export type PaginationConfig = z.output<typeof paginationSchema>;
 
-/** One fetched page, as a strategy sees it. */
+/**
+ * One fetched page, as a strategy sees it.
+ *
+ * @example
+ * ```ts
+ * const body = parseJsonResponse(response, 'GET /v1/loads') as { data: unknown[] };
+ * const page: PageView = { url, response, body, records: body.data };
+ * const nextUrl = paginator.next(page); // undefined after the last page
+ * ```
+ */
 export interface PageView {
   url: URL;
   response: HttpResponse;
@@ -92,7 +111,20 @@ export interface PageView {
   records: readonly unknown[];
 }
 
-/** Computes the first and every next page URL. */
+/**
+ * Computes the first and every next page URL.
+ *
+ * @example
+ * ```ts
+ * const pages: Paginator = createPaginator({ type: 'link', rel: 'next' });
+ * let url: URL | undefined = pages.first(new URL('https://api.example.com/v1/loads?per_page=100'));
+ * while (url) {
+ *   const response = await client.send({ method: 'GET', url, headers: {} }, signal);
+ *   const body = parseJsonResponse(response, 'GET /v1/loads') as unknown[];
+ *   url = pages.next({ url, response, body, records: body });
+ * }
+ * ```
+ */
 export interface Paginator {
   first(url: URL): URL;
   /** The next page's URL, or `undefined` when this was the last page. */
