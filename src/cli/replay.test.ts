@@ -1,6 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readWarehouse } from '../connectors/simulated/index.js';
+import { signStandardWebhook } from '../connectors/webhook/index.js';
 import { openSqliteStore } from '../store/sqlite/index.js';
 import { cli, tempProject, type TempProject } from './__fixtures__/harness.js';
 
@@ -152,5 +154,114 @@ describe('patchbay replay', () => {
     expect(result.range.from).toBe('2020-01-01');
     expect(result.range.to).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(result.counts.read).toBe(3);
+  });
+});
+
+describe('patchbay replay of a webhook integration', () => {
+  const SECRET = `whsec_${Buffer.from('fixture-webhook-secret-0123456789').toString('base64')}`;
+  const BASE = Date.parse('2026-11-20T10:00:00Z');
+  const previous = process.env['PATCHBAY_FIXTURE_WEBHOOK_SECRET'];
+  afterEach(() => {
+    if (previous === undefined) delete process.env['PATCHBAY_FIXTURE_WEBHOOK_SECRET'];
+    else process.env['PATCHBAY_FIXTURE_WEBHOOK_SECRET'] = previous;
+  });
+
+  /** Stores envelopes as the receiver would; n = minutes after BASE. */
+  async function seed(dir: string, envelopes: Array<{ n: number; tamper?: boolean }>) {
+    const store = await openSqliteStore({ path: join(dir, 'state.db') });
+    try {
+      for (const { n, tamper } of envelopes) {
+        const receivedAt = BASE + n * 60_000;
+        const id = `evt_${n}`;
+        const body = JSON.stringify({ id, entity: 'e1', at: new Date(receivedAt).toISOString() });
+        const timestamp = Math.floor(receivedAt / 1000);
+        const signature = signStandardWebhook({ id, timestamp, body, secrets: [SECRET] });
+        await store.inbox.append({
+          integrationId: 'hooks',
+          eventId: id,
+          entityKey: 'e1',
+          occurredAt: receivedAt,
+          receivedAt,
+          headers: {
+            'content-type': 'application/json',
+            'webhook-id': id,
+            'webhook-timestamp': String(timestamp),
+            'webhook-signature': signature,
+          },
+          body: Buffer.from(tamper ? body.replace('e1', 'e2') : body),
+          meta: { scheme: 'standard-webhooks', verified: true, contentType: 'application/json' },
+        });
+      }
+    } finally {
+      await store.close();
+    }
+  }
+
+  async function inboxState(dir: string) {
+    const store = await openSqliteStore({ path: join(dir, 'state.db') });
+    try {
+      const rows = await store.inbox.listReceived('hooks', { from: 0, to: BASE * 2, limit: 100 });
+      return {
+        rows: rows.map((r) => [r.eventId, r.status, r.attempts]),
+        checkpoint: (await store.checkpoints.get('hooks', 'default')) ?? null,
+      };
+    } finally {
+      await store.close();
+    }
+  }
+
+  function applied(dir: string): string[] {
+    const file = join(dir, 'hooks.jsonl');
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { id: string }).id);
+  }
+
+  it('re-verifies and re-applies the stored envelopes of the window', async () => {
+    process.env['PATCHBAY_FIXTURE_WEBHOOK_SECRET'] = SECRET;
+    project = tempProject({ webhook: true });
+    const dir = project.dir;
+    await seed(dir, [{ n: 0 }, { n: 10 }, { n: 20, tamper: true }, { n: 30 }, { n: 40 }]);
+    const before = await inboxState(dir);
+    const from = new Date(BASE + 5 * 60_000).toISOString();
+    const to = new Date(BASE + 30 * 60_000).toISOString();
+
+    // De-duplication respected: nothing in the window was dead, so nothing is re-applied.
+    const respected = await cli(['replay', 'hooks', '--from', from, '--to', to, '--project', dir]);
+    expect(respected.code).toBe(0);
+    expect(respected.out).toContain(`replay of hooks from ${from} to ${to}: succeeded`);
+    expect(applied(dir)).toEqual([]);
+
+    const bypassed = await cli([
+      'replay',
+      'hooks',
+      '--from',
+      from,
+      '--to',
+      to,
+      '--bypass-dedupe',
+      '--json',
+      '--project',
+      dir,
+    ]);
+    expect(bypassed.code).toBe(0);
+    const result = JSON.parse(bypassed.out) as {
+      status: string;
+      range: { dedupe?: string };
+      counts: { read: number; written: number };
+    };
+    expect(result).toMatchObject({
+      status: 'succeeded',
+      range: { dedupe: 'bypass' },
+      counts: { read: 2, written: 2 },
+    });
+    expect(applied(dir)).toEqual(['evt_10', 'evt_30']);
+    expect(bypassed.err).toContain(
+      'stored webhook envelope failed re-verification: skipped, not applied',
+    );
+    expect(bypassed.err).toContain('evt_20');
+    expect(await inboxState(dir)).toEqual(before);
   });
 });

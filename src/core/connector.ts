@@ -176,6 +176,12 @@ export interface ExternalCall {
 export interface ReplayRange {
   from: string;
   to?: string | undefined;
+  /**
+   * For sources that de-duplicate (the webhook receiver): `respect` (the
+   * default) re-applies only what was never applied; `bypass` re-applies
+   * everything in the window. Other sources ignore it.
+   */
+  dedupe?: 'respect' | 'bypass' | undefined;
 }
 
 /**

@@ -104,6 +104,29 @@ export interface InboxAppendResult {
 }
 
 /**
+ * A read-only window over an integration's inbox by received time, for
+ * {@link InboxRepo.listReceived}. Both bounds are inclusive; pages are keyed
+ * by id (pass the last id of a page as `afterId` for the next one).
+ *
+ * @example
+ * ```ts
+ * const query: InboxRangeQuery = { from: Date.parse('2026-11-17'), to: Date.now(), limit: 100 };
+ * const page = await store.inbox.listReceived('stripe-webhooks', query);
+ * const next = await store.inbox.listReceived('stripe-webhooks', { ...query, afterId: page.at(-1)?.id });
+ * ```
+ */
+export interface InboxRangeQuery {
+  /** Earliest `receivedAt`, inclusive. */
+  from: EpochMs;
+  /** Latest `receivedAt`, inclusive. */
+  to: EpochMs;
+  /** Only items whose id comes after this one (keyset paging). */
+  afterId?: string | undefined;
+  /** Page size, at least 0. */
+  limit: number;
+}
+
+/**
  * Raw received items with a status.
  *
  * @example
@@ -134,6 +157,12 @@ export interface InboxRepo {
   fail(id: string, error: SerializedError, nextAttemptAt: EpochMs | null): Promise<void>;
   get(id: string): Promise<InboxItem | undefined>;
   count(integrationId: string, status?: InboxStatus): Promise<number>;
+  /**
+   * Read-only: items of `integrationId` received within the query's window,
+   * whatever their status, in id (arrival) order, one page at a time.
+   * Changes nothing (status, attempts and leases stay as they are).
+   */
+  listReceived(integrationId: string, query: InboxRangeQuery): Promise<InboxItem[]>;
 }
 
 // ───────────────────────── outbox ─────────────────────────

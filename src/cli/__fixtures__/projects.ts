@@ -3,7 +3,7 @@
  * warehouse, with the store and warehouse file in a folder of the test's
  * choosing, so every test has its own state.
  */
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { permanent } from '../../core/errors.js';
 import { defineIntegration, type Trigger } from '../../core/integration.js';
@@ -14,6 +14,7 @@ import {
   simulatedWarehouse,
   type SimulatedOrder,
 } from '../../connectors/simulated/index.js';
+import { webhook, type WebhookEvent } from '../../connectors/webhook/index.js';
 import { ticks } from './connectors.js';
 
 /**
@@ -43,6 +44,12 @@ export interface FixtureOptions {
   trigger?: Trigger;
   /** Adds an integration `ticks` whose source replays by this mode. */
   ticksReplay?: ReplayMode;
+  /**
+   * Adds a webhook integration `hooks` (Standard Webhooks, secret
+   * `env:PATCHBAY_FIXTURE_WEBHOOK_SECRET`) whose sink appends each event's
+   * payload as a JSON line to `hooks.jsonl` in `dir`.
+   */
+  webhook?: boolean;
   admin?: ProjectOptions['admin'];
 }
 
@@ -115,6 +122,35 @@ export function fixtureProject(o: FixtureOptions): ProjectOptions {
         source: ticks({ count: 3, replay: o.ticksReplay }),
         sink: { name: 'discard', idempotent: true, async write() {} },
         idempotencyKey: { fields: ['n'] },
+      }),
+    );
+  }
+  if (o.webhook) {
+    integrations.push(
+      defineIntegration({
+        id: 'hooks',
+        owner: 'integrations',
+        pattern: 'webhook',
+        trigger: { type: 'stream' },
+        source: webhook({
+          signature: {
+            scheme: 'standard-webhooks',
+            secrets: ['env:PATCHBAY_FIXTURE_WEBHOOK_SECRET'],
+          },
+          entityKey: 'body:entity',
+          occurredAt: 'body:at',
+        }),
+        sink: {
+          name: 'hooks-file',
+          idempotent: false,
+          async write(records) {
+            for (const r of records) {
+              const line = JSON.stringify((r.data as WebhookEvent).payload);
+              appendFileSync(join(o.dir, 'hooks.jsonl'), `${line}\n`);
+            }
+          },
+        },
+        idempotencyKey: { fields: ['eventId'] },
       }),
     );
   }

@@ -49,11 +49,15 @@ export function registerReplay(root: Root, io: CliIo, done: Done): void {
       'start of the range (inclusive for dates; as the source defines for checkpoints)',
     )
     .option('--to <value>', 'end of the range (default: what the source considers the end)')
+    .option(
+      '--bypass-dedupe',
+      'sources that de-duplicate (webhook): re-apply every item in the range, even ones already applied',
+    )
     .option('--dry-run', 'read and map, but write nothing and save nothing')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  patchbay replay sap-loads --from 2026-11-17\n  patchbay replay orders-to-warehouse --from 100 --to 150 --dry-run',
+      '\nExamples:\n  patchbay replay sap-loads --from 2026-11-17\n  patchbay replay orders-to-warehouse --from 100 --to 150 --dry-run\n  patchbay replay stripe-payments --from 2026-11-17T06:00:00Z --to 2026-11-17T09:00:00Z --bypass-dedupe',
     )
     .action(async (id, opts, cmd) => {
       const global = cmd.optsWithGlobals();
@@ -69,7 +73,11 @@ export function registerReplay(root: Root, io: CliIo, done: Done): void {
       const store = await openStore(loaded.project);
       try {
         const live = await store.checkpoints.get(id, 'default');
-        const { range, total } = parseReplayRange(mode, opts.from, opts.to, live?.value ?? null);
+        const parsed = parseReplayRange(mode, opts.from, opts.to, live?.value ?? null);
+        const { total } = parsed;
+        const range = opts.bypassDedupe
+          ? { ...parsed.range, dedupe: 'bypass' as const }
+          : parsed.range;
         const logger = cliLogger(io, global.verbose ? loaded.project.logLevel : 'warn');
         const runtime = await cliRuntime({ integrations: [prepared], store, logger });
         const interrupts = watchInterrupts(io);

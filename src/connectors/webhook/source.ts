@@ -13,7 +13,7 @@ import { PatchbayError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/json-safe.js';
 import { redactDeep } from '../../core/secrets/redaction.js';
 import type { InboxItem } from '../../store/types.js';
-import { webhookConfigSchema, type WebhookConfig } from './config.js';
+import { schemeFor, webhookConfigSchema, type WebhookConfig } from './config.js';
 import { parseBody } from './envelope.js';
 import { planOrdering, recordApplied } from './ordering.js';
 import { waitForStored } from './wakeup.js';
@@ -146,14 +146,110 @@ async function deadLetterExhausted(ctx: ReadContext, items: InboxItem[]): Promis
   }
 }
 
+function replayWindow(ctx: ReadContext): { from: number; to: number } {
+  const range = ctx.range;
+  const from = range ? Date.parse(range.from) : Number.NaN;
+  const to = range?.to === undefined ? Date.now() : Date.parse(range.to);
+  if (Number.isNaN(from) || Number.isNaN(to)) {
+    throw new PatchbayError('config', 'a webhook replay needs a time range (from/to as dates)', {
+      code: 'REPLAY_RANGE_INVALID',
+      details: { from: range?.from ?? null, to: range?.to ?? null },
+    });
+  }
+  return { from, to };
+}
+
+/**
+ * Replay: the stored envelopes received in the window, in arrival order,
+ * each verified again with the current secrets (at the time it was
+ * received, so the timestamp tolerance means what it meant then), then
+ * handed to the same pipeline as live batches. Read-only towards live
+ * state: no claim, no status change, no ordering record, no checkpoint.
+ * With de-duplication respected (the default) only envelopes never applied
+ * (`dead`: parked or exhausted) are re-applied; `bypass` re-applies every one.
+ */
+async function* replayInbox(
+  config: WebhookConfig,
+  ctx: ReadContext,
+): AsyncGenerator<SourceBatch<WebhookEvent>> {
+  const { from, to } = replayWindow(ctx);
+  const bypass = ctx.range?.dedupe === 'bypass';
+  const scheme = schemeFor(config);
+  const toleranceMs = parseDuration(config.tolerance);
+  const refs = config.signature.scheme === 'none' ? [] : config.signature.secrets;
+  const secrets = await Promise.all(
+    refs.map(async (ref) => (await ctx.secrets.resolve(ref)).reveal()),
+  );
+  const tally = { applied: 0, alreadyApplied: 0, verifyFailed: 0 };
+  let afterId: string | undefined;
+  let yielded = 0;
+  while (!ctx.signal.aborted && Date.now() < ctx.budget.deadline && yielded < ctx.budget.maxItems) {
+    const limit = Math.min(config.batchSize, ctx.budget.maxItems - yielded);
+    const page = await ctx.store.inbox.listReceived(ctx.integrationId, {
+      from,
+      to,
+      afterId,
+      limit,
+    });
+    if (page.length === 0) break;
+    afterId = page.at(-1)?.id;
+    const chosen: InboxItem[] = [];
+    for (const item of page) {
+      // Respecting de-duplication: only an envelope that was never applied and
+      // never will be by the live path (dead: parked, exhausted) goes again.
+      if (!bypass && item.status !== 'dead') {
+        tally.alreadyApplied += 1;
+        continue;
+      }
+      if (scheme) {
+        const result = scheme.verify({
+          headers: item.headers,
+          body: item.body,
+          secrets,
+          now: item.receivedAt,
+          toleranceMs,
+        });
+        if (!result.ok) {
+          tally.verifyFailed += 1;
+          ctx.logger.warn(
+            { inboxId: item.id, eventId: item.eventId, reason: result.reason },
+            'stored webhook envelope failed re-verification: skipped, not applied',
+          );
+          continue;
+        }
+      }
+      chosen.push(item);
+    }
+    yielded += page.length;
+    if (chosen.length === 0) continue;
+    tally.applied += chosen.length;
+    yield {
+      items: chosen.map((item) => ({
+        key: item.eventId ?? `inbox:${item.id}`,
+        data: toEvent(item),
+        occurredAt: item.occurredAt ?? undefined,
+      })),
+    };
+  }
+  ctx.logger.info(
+    { ...tally, dedupe: bypass ? 'bypass' : 'respect' },
+    'webhook replay finished reading',
+  );
+  if (tally.verifyFailed > 0) {
+    ctx.logger.warn(
+      { verifyFailed: tally.verifyFailed },
+      `${tally.verifyFailed} stored webhook envelope(s) failed re-verification and were not replayed`,
+    );
+  }
+}
+
 async function* readInbox(
   config: WebhookConfig,
   ctx: ReadContext,
 ): AsyncGenerator<SourceBatch<WebhookEvent>> {
   if (ctx.mode === 'replay') {
-    throw new PatchbayError('config', 'replaying stored webhook envelopes is not supported yet', {
-      code: 'REPLAY_UNSUPPORTED',
-    });
+    yield* replayInbox(config, ctx);
+    return;
   }
   const owner = `${ctx.integrationId}:${randomUUID()}`;
   const leaseMs = parseDuration(config.claimLease);
@@ -208,6 +304,13 @@ async function* readInbox(
  * Defaults: route `/webhooks/<id>`, tolerance 5 min, 1 MiB bodies, JSON only,
  * ordering `skip`, batches of 100.
  *
+ * Replay (`patchbay replay <id> --from <time> --to <time>`) re-reads the
+ * envelopes received in the window, verifies each signature again with the
+ * current secrets (a failure is logged and skipped), and runs them through
+ * the same steps and sink without touching inbox status, ordering state or
+ * the live checkpoint. By default only envelopes never applied (status
+ * `dead`) are re-applied; `--bypass-dedupe` re-applies all of them.
+ *
  * @example
  * ```ts
  * defineIntegration({
@@ -227,13 +330,13 @@ export const webhook = defineConnector({
   kind: 'webhook',
   title: 'Webhook receiver',
   description:
-    'Receives signed webhooks on the runtime HTTP server: verifies the raw bytes, stores each event durably before answering 2xx, de-duplicates by event id, and processes in event-time order per entity.',
+    'Receives signed webhooks on the runtime HTTP server: verifies the raw bytes, stores each event durably before answering 2xx, de-duplicates by event id, and processes in event-time order per entity. Replays stored envelopes by received time, verifying each signature again.',
   direction: 'source',
   config: webhookConfigSchema,
   capabilities: {
     ack: 'batch',
     checkpoint: 'none',
-    replay: 'none',
+    replay: 'time-range',
     idempotentWrites: false,
     connectionTest: false,
   },

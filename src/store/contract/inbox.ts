@@ -223,5 +223,97 @@ export function inboxContract(h: Harness): void {
       );
       expect(await h.store.inbox.count('orders')).toBe(0);
     });
+    it('lists items by received time, inclusive bounds, in id order, only for the integration', async () => {
+      for (const n of [5, 1, 3, 9, 7]) await h.store.inbox.append(item(n, { eventId: `e${n}` }));
+      await h.store.inbox.append(item(4, { integrationId: 'invoices', eventId: 'x4' }));
+      const got = await h.store.inbox.listReceived('orders', {
+        from: T0 + 3,
+        to: T0 + 7,
+        limit: 10,
+      });
+      expect(got.map((i) => i.eventId)).toEqual(['e5', 'e3', 'e7']);
+      expect(got.map((i) => Number(i.id))).toEqual(
+        [...got.map((i) => Number(i.id))].sort((a, b) => a - b),
+      );
+      expect(got.every((i) => i.receivedAt >= T0 + 3 && i.receivedAt <= T0 + 7)).toBe(true);
+      expect(got[0]?.body.toString()).toBe('body-5');
+      expect(
+        await h.store.inbox.listReceived('orders', { from: T0 + 10, to: T0 + 20, limit: 10 }),
+      ).toEqual([]);
+      expect(
+        await h.store.inbox.listReceived('orders', { from: T0 + 7, to: T0 + 3, limit: 10 }),
+      ).toEqual([]);
+      expect(
+        await h.store.inbox.listReceived('orders', { from: T0, to: T0 + 9, limit: 0 }),
+      ).toEqual([]);
+    });
+
+    it('pages the listing by id without gaps or repeats', async () => {
+      for (const n of range(25)) await h.store.inbox.append(item(n));
+      await h.store.inbox.append(item(100));
+      const seen: string[] = [];
+      let afterId: string | undefined;
+      for (;;) {
+        const page = await h.store.inbox.listReceived('orders', {
+          from: T0,
+          to: T0 + 50,
+          afterId,
+          limit: 7,
+        });
+        if (page.length === 0) break;
+        expect(page.length).toBeLessThanOrEqual(7);
+        seen.push(...page.map((i) => i.id));
+        afterId = page.at(-1)?.id;
+      }
+      expect(seen).toHaveLength(25);
+      expect(new Set(seen).size).toBe(25);
+      expect(seen.map(Number)).toEqual([...seen.map(Number)].sort((a, b) => a - b));
+    });
+
+    it('lists items of every status and changes nothing', async () => {
+      const a = await h.store.inbox.append(item(1, { eventId: 'a' }));
+      await h.store.inbox.append(item(2, { eventId: 'b' }));
+      await h.store.inbox.append(item(3, { eventId: 'c' }));
+      const [claimedA, claimedB] = await h.store.inbox.claim('orders', {
+        limit: 2,
+        ...LEASE,
+        now: T0,
+      });
+      await h.store.inbox.complete(a.id);
+      expect(claimedA?.id).toBe(a.id);
+      await h.store.inbox.fail(claimedB?.id ?? '', sampleError(), null);
+      const listed = await h.store.inbox.listReceived('orders', {
+        from: T0,
+        to: T0 + 3,
+        limit: 10,
+      });
+      expect(listed.map((i) => [i.eventId, i.status, i.attempts])).toEqual([
+        ['a', 'done', 1],
+        ['b', 'dead', 1],
+        ['c', 'pending', 0],
+      ]);
+      expect(await h.store.inbox.count('orders', 'pending')).toBe(1);
+      expect(await h.store.inbox.count('orders', 'done')).toBe(1);
+      expect(await h.store.inbox.count('orders', 'dead')).toBe(1);
+      const next = await h.store.inbox.claim('orders', { limit: 10, ...LEASE, now: T0 });
+      expect(next.map((i) => i.eventId)).toEqual(['c']);
+    });
+
+    it('rejects invalid listing arguments', async () => {
+      await rejectsWith(h.store.inbox.listReceived('', { from: T0, to: T0, limit: 1 }), {
+        kind: 'validation',
+      });
+      await rejectsWith(h.store.inbox.listReceived('orders', { from: T0, to: T0, limit: -1 }), {
+        kind: 'validation',
+      });
+      await rejectsWith(
+        h.store.inbox.listReceived('orders', { from: Number.NaN, to: T0, limit: 1 }),
+        { kind: 'validation' },
+      );
+      await rejectsWith(
+        h.store.inbox.listReceived('orders', { from: T0, to: T0, afterId: 'nope', limit: 1 }),
+        { kind: 'validation' },
+      );
+    });
   });
 }

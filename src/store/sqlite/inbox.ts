@@ -6,6 +6,7 @@ import type {
   InboxAppend,
   InboxAppendResult,
   InboxItem,
+  InboxRangeQuery,
   InboxRepo,
   InboxStatus,
 } from '../types.js';
@@ -84,6 +85,7 @@ export class SqliteInboxRepo implements InboxRepo {
   readonly #get: Database.Statement<[number], InboxRow>;
   readonly #count: Database.Statement<[string], { n: number }>;
   readonly #countStatus: Database.Statement<[string, string], { n: number }>;
+  readonly #listReceived: Database.Statement<[Record<string, unknown>], InboxRow>;
 
   constructor(ctx: SqliteContext) {
     this.#ctx = ctx;
@@ -116,6 +118,12 @@ export class SqliteInboxRepo implements InboxRepo {
     this.#count = db.prepare('SELECT count(*) AS n FROM inbox WHERE integration_id = ?');
     this.#countStatus = db.prepare(
       'SELECT count(*) AS n FROM inbox WHERE integration_id = ? AND status = ?',
+    );
+    this.#listReceived = db.prepare(
+      `SELECT ${COLUMNS} FROM inbox
+       WHERE integration_id = @integrationId AND received_at >= @from AND received_at <= @to
+         AND id > @afterId
+       ORDER BY id LIMIT @limit`,
     );
   }
 
@@ -195,5 +203,23 @@ export class SqliteInboxRepo implements InboxRepo {
           : this.#countStatus.get(integrationId, status)
         )?.n ?? 0,
     );
+  }
+
+  async listReceived(integrationId: string, query: InboxRangeQuery): Promise<InboxItem[]> {
+    requireText('integrationId', integrationId);
+    const from = requireTime('from', query.from);
+    const to = requireTime('to', query.to);
+    const limit = requireInt('limit', query.limit, 0);
+    let afterId = 0;
+    if (query.afterId !== undefined) {
+      const rowId = toRowId(query.afterId);
+      if (rowId === undefined) throw invalidArgument('afterId', 'an inbox item id', query.afterId);
+      afterId = rowId;
+    }
+    if (limit === 0 || from > to) return [];
+    const rows = await this.#ctx.read(() =>
+      this.#listReceived.all({ integrationId, from, to, afterId, limit }),
+    );
+    return rows.map(toItem);
   }
 }

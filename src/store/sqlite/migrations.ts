@@ -207,6 +207,12 @@ export const MIGRATIONS: readonly Migration[] = [
 );
 CREATE INDEX rejects_list ON rejects (integration_id, id);`,
   },
+  {
+    version: 4,
+    name: 'inbox by received time',
+    // Replay lists an integration's envelopes by received time, paged by id.
+    sql: `CREATE INDEX inbox_received ON inbox (integration_id, received_at, id);`,
+  },
 ];
 
 /**
