@@ -8,11 +8,8 @@
  * of random 503s (a call takes one token, however many attempts it needs).
  * We never learn the quota from a 429. A vendor outage opens the breaker,
  * so we stop hammering it and probe once it has had time.
- *
- * Workaround (see demo/README.md): today the limiter also counts the
- * sql-upsert sink's own connect and write calls, so a run spends about
- * three tokens (its connect, one page of up to 50 positions, that page's
- * write). The quota still holds: the GETs are a subset of what is counted.
+ * Only the vendor calls take tokens: the warehouse sink's calls run
+ * through the same policies without the limiter.
  */
 import { defineIntegration } from 'patchbay';
 import { httpPoll } from 'patchbay/http';
@@ -47,7 +44,7 @@ export default defineIntegration({
   }),
   idempotencyKey: { fields: ['position_id'] },
   policies: {
-    // Per attempt, token waits included: a write may wait ~1.2 s for a token (see above).
+    // Per attempt, token waits included: a page may wait ~1.2 s for a token at the limit.
     timeout: '5s',
     retry: { maxAttempts: 3, baseDelay: '250ms' },
     // Opens after 3 failed calls in a row; probes again after 6 s (production: minutes).
