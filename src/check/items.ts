@@ -88,6 +88,18 @@ export function checkAuth(p: PreparedIntegration): CheckItem {
       "pin it: hostKeyFingerprint: 'SHA256:...' (ssh-keyscan -t ed25519 <host> | ssh-keygen -lf -)",
     );
   }
+  // An S3 drop over plain http to another machine sends the files (and signed requests) in clear.
+  const s3 = p.source.config as { endpoint?: unknown } | null;
+  const plainHttp = /^http:\/\/(?!(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$))/i;
+  if (p.source.spec.kind === 's3-drop' && plainHttp.test(String(s3?.endpoint ?? ''))) {
+    return item(
+      'auth',
+      'auth through secret references',
+      'warn',
+      `source.config.endpoint ${String(s3?.endpoint)} is plain http:// to another machine: files and requests are not encrypted`,
+      "use TLS: endpoint: 'https://...' (http:// is accepted only on loopback)",
+    );
+  }
   // A webhook receiver that opted out of signatures accepts events from anyone who can reach it.
   const signature = (p.source.config as { signature?: { scheme?: unknown } } | null)?.signature;
   if (p.source.spec.kind === 'webhook' && signature?.scheme === 'none') {

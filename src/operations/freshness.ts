@@ -10,6 +10,8 @@
  */
 import type { PatchbayMetrics } from '../observability/metrics.js';
 import type { IntegrationStatus } from '../runtime/status.js';
+import type { Store } from '../store/types.js';
+import { trackFileExpectations } from './file-expectations.js';
 import type { AlertEngine } from './alerts/engine.js';
 import type { AlertNotification, Observation } from './alerts/types.js';
 
@@ -35,6 +37,8 @@ export interface FreshnessMonitorOptions {
   metrics?: PatchbayMetrics | undefined;
   /** Clock, injectable for tests [Date.now]. */
   now?: () => number;
+  /** With a store, file expectations are tracked too (gauges, each late/missing date counted once). */
+  store?: Store | undefined;
   onError?: (err: unknown) => void;
 }
 
@@ -63,6 +67,9 @@ export class FreshnessMonitor {
   async evaluate(): Promise<AlertNotification[]> {
     const now = (this.#o.now ?? Date.now)();
     const statuses = await this.#o.read();
+    if (this.#o.store) {
+      await trackFileExpectations(this.#o.store, statuses, now, this.#o.metrics);
+    }
     const snapshot = this.#o.metrics?.snapshot() ?? {};
     const previous = this.#previous;
     this.#previous = { at: now, snapshot };

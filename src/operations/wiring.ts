@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { parseDuration } from '../core/duration.js';
+import { expectationMetrics } from '../observability/expectation-metrics.js';
 import type { PatchbayMetrics } from '../observability/metrics.js';
 import type { IntegrationStatus } from '../runtime/status.js';
 import type { Store } from '../store/types.js';
@@ -48,6 +49,8 @@ export function startAlerting(options: {
   read: () => Promise<IntegrationStatus[]>;
   metrics?: PatchbayMetrics;
   logger?: Logger;
+  /** The clock of evaluations (the runtime's, in tests a fake one) [Date.now]. */
+  now?: () => number;
 }): Alerting {
   const { alerts, store, logger } = options;
   const engine = alerts
@@ -58,11 +61,27 @@ export function startAlerting(options: {
         escalation: alerts.escalation
           ? { afterMs: parseDuration(alerts.escalation.after), to: alerts.escalation.to }
           : undefined,
+        // Every alert event leaves a log line and a metric, whatever the sinks do.
+        onEvent: ({ event, alert }) => {
+          const line = { event, alert: { ...alert, commands: undefined } };
+          const msg = `alert ${event}: ${alert.integration} ${alert.condition}`;
+          if (event === 'resolve') logger?.info(line, msg);
+          else logger?.warn(line, msg);
+          if (options.metrics) {
+            expectationMetrics(options.metrics).countAlertEvent(
+              alert.integration,
+              alert.condition,
+              event,
+            );
+          }
+        },
       })
     : undefined;
   const monitor = new FreshnessMonitor({
     read: options.read,
     engine,
+    store,
+    now: options.now,
     metrics: options.metrics,
     onError: (err) => logger?.warn({ err }, 'alert evaluation failed'),
   });

@@ -2,12 +2,17 @@
  * The status of every integration, read from the store so that `patchbay
  * status` in another process sees what the running runtime did.
  */
+import {
+  fileExpectationReport,
+  type FileExpectationReport,
+} from '../connectors/file/expect-state.js';
 import type { JsonValue } from '../core/json-safe.js';
 import { parseSnapshot } from '../policies/breaker-state.js';
 import { resolvePolicies } from '../policies/options.js';
 import { readDrift, type DriftRecord } from '../store/drift-log.js';
 import { readPause, type PauseRecord } from '../store/pause-state.js';
 import type { RunRecord, Store } from '../store/types.js';
+import { lastKnownGoodOf, type LastKnownGoodStatus } from './last-known-good-status.js';
 import type { PreparedIntegration } from './prepare.js';
 
 const ERROR_WINDOW_MS = 24 * 3_600_000;
@@ -72,6 +77,18 @@ export interface IntegrationStatus {
   drift: DriftRecord | null;
   /** Set while the integration is paused (by a `pause` drift policy or an operator); live runs are refused. */
   paused: PauseRecord | null;
+  /**
+   * Set while the source is failing after an earlier success: the data
+   * downstream is the last known good, as of the last success, marked stale
+   * once older than the maximum age; null otherwise.
+   */
+  lastKnownGood: LastKnownGoodStatus | null;
+  /**
+   * File drops with an `expect` option: the due time and the newest business
+   * dates (newest first) with their state: pending, arrived, late, missing,
+   * duplicate or failed. Absent for other sources.
+   */
+  files?: FileExpectationReport | undefined;
 }
 
 function ageSeconds(now: number, at: number): number {
@@ -151,6 +168,8 @@ export async function integrationStatus(
     }),
     drift: drift ?? null,
     paused: paused ?? null,
+    lastKnownGood: lastKnownGoodOf(recent, freshnessLimitSeconds, now),
+    files: await fileExpectationReport(store, prepared.id, prepared.source.config, now),
   };
 }
 

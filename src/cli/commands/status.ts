@@ -52,6 +52,48 @@ function driftLines(s: IntegrationStatus, now: number): string[] {
   return [`  schema drift  ${fields.join('; ')} since ${ago(d.since, now)}${state}`];
 }
 
+function lastKnownGoodLines(s: IntegrationStatus, now: number): string[] {
+  const l = s.lastKnownGood;
+  if (!l) return [];
+  return [
+    `  serving       last-known-good data as of ${isoTime(l.asOf)}${l.stale ? '  STALE' : ''} (source failing since ${ago(l.failingSince, now)}: ${l.cause}, ${l.failedRuns} failed run${l.failedRuns === 1 ? '' : 's'})`,
+  ];
+}
+
+function localTime(at: number, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    ...{ year: 'numeric', month: '2-digit', day: '2-digit' },
+    ...{ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' },
+  })
+    .format(at)
+    .replace(',', '');
+}
+
+// File drops with `expect`: the due time, then the newest business dates and their state.
+function fileLines(s: IntegrationStatus, now: number): string[] {
+  const f = s.files;
+  if (!f) return [];
+  const grace = f.graceMs > 0 ? ` (+${formatDuration(f.graceMs)} grace)` : '';
+  return [
+    `  files due     ${f.due} ${f.timeZone}${grace}, per business date:`,
+    ...f.days.slice(0, 5).map((d) => {
+      const what =
+        d.arrivedAt !== null
+          ? `arrived ${localTime(d.arrivedAt, f.timeZone)} (${d.files.join(', ')})`
+          : d.state === 'missing'
+            ? `nothing ${formatDuration(Math.max(0, now - d.dueAt))} past due`
+            : `due ${localTime(d.dueAt, f.timeZone)}`;
+      const extra = [
+        d.duplicates.length ? `${d.duplicates.length} duplicate(s)` : '',
+        d.failures.length ? `${d.failures.length} failed` : '',
+      ].filter(Boolean);
+      const flag = d.state === 'arrived' || d.state === 'pending' ? d.state : d.state.toUpperCase();
+      return `    ${d.date}  ${flag.padEnd(9)} ${what}${extra.length ? `; ${extra.join(', ')}` : ''}`;
+    }),
+  ];
+}
+
 /**
  * Prints statuses for people, one block per integration.
  *
@@ -78,12 +120,14 @@ export function printStatus(io: CliIo, statuses: readonly IntegrationStatus[], n
       `  last run      ${last ? `${last.status} ${ago(last.startedAt, now)} (${last.trigger}, ${last.mode})` : 'never'}`,
       `  last success  ${s.lastSuccessAt === null ? 'never' : `${ago(s.lastSuccessAt, now)} (${isoTime(s.lastSuccessAt)})`}`,
       `  freshness     ${freshness(s)}`,
+      ...lastKnownGoodLines(s, now),
       `  errors (24h)  ${errors || 'none'}`,
       `  dead letters  ${s.deadLetters}${s.deadLetters > 0 ? `  (patchbay dlq list ${s.id})` : ''}`,
       `  breaker       ${s.breaker}`,
       `  checkpoint    ${s.checkpoint === null ? 'none' : truncate(JSON.stringify(s.checkpoint), 80)}`,
       ...streamLines(s),
       ...driftLines(s, now),
+      ...fileLines(s, now),
       '',
     );
   }

@@ -12,6 +12,99 @@ import { join } from 'node:path';
 import type { Store } from '../../store/types.js';
 import type { BusinessDate } from './business-date.js';
 import { fsyncPath } from './drop.js';
+import type { ByteSource } from './parsers/index.js';
+
+/**
+ * An archived raw file, as a replay reads it.
+ *
+ * @example
+ * ```ts
+ * const f: ArchivedFile = { date: '2026-11-17', name: 'a.csv', path: '/srv/archive/2026-11-17/a.csv' };
+ * ```
+ */
+export interface ArchivedFile {
+  date: BusinessDate;
+  name: string;
+  path: ByteSource;
+}
+
+/**
+ * Where received files are kept as received: a local folder or an S3
+ * bucket/prefix. Layout either way: `<date>/<name>`, second copies under
+ * `<date>/duplicates/`, replaced unparseable copies under `<date>/failed/`,
+ * undated files under `undated/`.
+ *
+ * @example
+ * ```ts
+ * const archive: RawArchive = localArchive('/srv/archive/sap');
+ * const parseFrom = await archive.keep(staged, '2026-11-17', 'MATMAS.csv');
+ * ```
+ */
+export interface RawArchive {
+  readonly where: string;
+  /** A local folder for copies in flight (created). */
+  staging(): Promise<string>;
+  /**
+   * Keeps a staged file as the archived copy of (date, name), never
+   * overwriting one already there (a resumed file). Returns the local path to
+   * parse; call `release` with it once the file is finished.
+   */
+  keep(staged: string, date: BusinessDate, name: string): Promise<string>;
+  /** Keeps a copy that is not loaded, under `<folder>/<name>` (`<date>/duplicates`, `undated`). */
+  keepAside(staged: string, folder: string, name: string): Promise<void>;
+  /** Moves the archived copy of a file that failed to parse aside (`<date>/failed/<name>.<hash>`). */
+  setAsideFailed(date: BusinessDate, name: string, hash: string): Promise<void>;
+  /** Archived files of business dates `from`..`to` (inclusive), date by date, names sorted. */
+  files(
+    from: BusinessDate,
+    to: BusinessDate | undefined,
+    match: (name: string) => boolean,
+  ): Promise<ArchivedFile[]>;
+  /** Deletes business dates older than `today - days`; returns them. */
+  prune(days: number, today: BusinessDate): Promise<BusinessDate[]>;
+  /** Drops the local parse copy `keep` returned, when it is not the archive itself. */
+  release(path: string): Promise<void>;
+}
+
+/**
+ * The raw archive in a local folder (the `.incoming` subfolder stages copies).
+ *
+ * @example
+ * ```ts
+ * const archive = localArchive('/srv/archive/sap');
+ * ```
+ */
+export function localArchive(dir: string): RawArchive {
+  return {
+    where: dir,
+    async staging() {
+      const incoming = join(dir, '.incoming');
+      await mkdir(incoming, { recursive: true });
+      return incoming;
+    },
+    keep: (staged, date, name) => archiveMove(staged, join(dir, date), name),
+    async keepAside(staged, folder, name) {
+      await archiveMove(staged, join(dir, folder), name);
+    },
+    setAsideFailed: (date, name, hash) => setAsideArchived({ archive: dir }, date, name, hash),
+    files: (from, to, match) => archivedFiles(dir, from, to, match),
+    prune: (days, today) => pruneArchive(dir, days, today),
+    // The parse copy is the archived file: nothing to drop.
+    async release() {},
+  };
+}
+
+/**
+ * The first date older than `today - days`: business dates before it are pruned.
+ *
+ * @example
+ * ```ts
+ * retentionCutoff('2026-11-17', 30); // '2026-10-18'
+ * ```
+ */
+export function retentionCutoff(today: BusinessDate, days: number): BusinessDate {
+  return new Date(Date.parse(`${today}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+}
 
 /**
  * What the ledger keeps per (business date, file name).
@@ -171,9 +264,7 @@ export async function pruneArchive(
   days: number,
   today: BusinessDate,
 ): Promise<BusinessDate[]> {
-  const cutoff = new Date(Date.parse(`${today}T00:00:00Z`) - days * 86_400_000)
-    .toISOString()
-    .slice(0, 10);
+  const cutoff = retentionCutoff(today, days);
   const old = (await readdir(archive).catch(() => [] as string[])).filter(
     (d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && d < cutoff,
   );

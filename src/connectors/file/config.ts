@@ -1,5 +1,6 @@
 /** The `file-drop` config: spec first, cross-field rules included. */
 import { z } from 'zod';
+import { expectationRules, fileExpectationSchema } from './expect-config.js';
 
 const duration = z.union([z.number().int().nonnegative(), z.string().min(1)]);
 
@@ -148,9 +149,18 @@ export const fileDropFields = z.object({
     description:
       'Readiness `stable`: the file must also be unchanged for at least this long (extra safety for slow writers on shares)',
   }),
-  afterSuccess: z.enum(['remove', 'marker']).default('remove').meta({
+  afterSuccess: z.enum(['remove', 'marker', 'keep']).default('remove').meta({
     description:
-      '`remove`: the drop copy is removed (the archive keeps it); `marker`: it is renamed to `X.processed`',
+      '`remove`: the drop copy is removed (the archive keeps it); `marker`: it is renamed to `X.processed`; `keep`: the drop is left as it is (read-only drops, needs `claim: lease`; the store remembers what was taken)',
+  }),
+  claim: z.enum(['rename', 'lease']).default('rename').meta({
+    description:
+      '`rename`: claim a file by renaming it to `X.processing` (the drop must be writable); `lease`: claim it by an expiring lease in the store, for read-only drops (and S3, where rename is not atomic)',
+  }),
+  leaseFor: duration.default('5m').meta({
+    advanced: true,
+    description:
+      'Claim `lease`: how long a lease lasts; it is renewed with every batch, so a crashed worker’s lease expires after this and another worker takes the file',
   }),
   businessDate: z
     .object({
@@ -189,6 +199,11 @@ export const fileDropFields = z.object({
     description:
       'A record (CSV record or line) longer than this is rejected, so one bad file cannot exhaust memory',
   }),
+  expect: fileExpectationSchema.optional().meta({
+    description:
+      'When files are due, per business date: pending, arrived, late, missing, duplicate or failed in `patchbay status`, metrics and alerts',
+    examples: [{ due: '02:00', timezone: 'Europe/Berlin', holidays: ['2026-12-25'], grace: '30m' }],
+  }),
 });
 
 /**
@@ -199,7 +214,10 @@ export const fileDropFields = z.object({
  * fileDropFields.superRefine(fileDropRules);
  * ```
  */
-export function fileDropRules(cfg: z.output<typeof fileDropFields>, ctx: z.RefinementCtx): void {
+export function fileDropRules(
+  cfg: Omit<z.output<typeof fileDropFields>, 'path'>,
+  ctx: z.RefinementCtx,
+): void {
   if (
     cfg.readiness === 'marker' &&
     cfg.afterSuccess === 'marker' &&
@@ -209,6 +227,15 @@ export function fileDropRules(cfg: z.output<typeof fileDropFields>, ctx: z.Refin
       code: 'custom',
       path: ['markerSuffix'],
       message: 'must differ from `.processed`, the outcome marker',
+    });
+  }
+  // `keep` leaves the file where it is, and only a lease can claim a file that is not moved.
+  if (cfg.afterSuccess === 'keep' && cfg.claim !== 'lease') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['afterSuccess'],
+      message:
+        '`keep` needs `claim: lease` (a renamed `.processing` file would be resumed forever)',
     });
   }
   if (cfg.businessDate.fromName !== undefined) {
@@ -222,6 +249,7 @@ export function fileDropRules(cfg: z.output<typeof fileDropFields>, ctx: z.Refin
       });
     }
   }
+  if (cfg.expect) expectationRules(cfg.expect, ctx);
   try {
     new Intl.DateTimeFormat('en-CA', { timeZone: cfg.businessDate.timeZone });
   } catch {
@@ -252,6 +280,18 @@ export const fileDropConfig = fileDropFields.superRefine(fileDropRules);
  * ```
  */
 export type FileDropConfig = z.output<typeof fileDropConfig>;
+
+/**
+ * What the shared pickup, claim, archive and read loop need from any
+ * file-drop config: everything but where the drop is (a local path, an SFTP
+ * folder, an S3 bucket and prefix), which its `DropFolder` knows.
+ *
+ * @example
+ * ```ts
+ * const settings: DropSettings = s3DropConfig.parse(raw); // no `path`, still readable by readDrop
+ * ```
+ */
+export type DropSettings = Omit<FileDropConfig, 'path'>;
 
 /**
  * The parsed `format` of a `file-drop` config.

@@ -1,33 +1,30 @@
 /**
- * The read loop shared by every file-drop source (local folder, SFTP).
+ * The read loop shared by every file-drop source (local folder, SFTP, S3).
  *
- * A live run first resumes files left `.processing` by an interrupted run
- * (from the saved line), then claims complete files. Each claimed file is
+ * A live run first resumes files left claimed by an interrupted run (from the
+ * saved line), then claims complete files (claim.ts: rename or store lease). Each claimed file is
  * copied to a local staging file, hashed, checked against the ledger, moved
  * into the raw archive and parsed from there. A file is finished
  * (`.processed` or removed, ledger `done`) only once every batch of it has
- * been acknowledged downstream; until then a crash leaves it `.processing`.
+ * been acknowledged downstream; until then a crash leaves it claimed.
  * A replay reads the archive only.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConnectorContext, ReadContext, SourceBatch } from '../../core/connector.js';
-import { parseDuration } from '../../core/duration.js';
 import { PatchbayError, isPatchbayError } from '../../core/errors.js';
-import {
-  archiveMove,
-  archivedFiles,
-  fileKey,
-  fileLedger,
-  hashFile,
-  pruneArchive,
-  setAsideArchived,
-} from './archive.js';
+import { fileKey, fileLedger, hashFile, localArchive, type RawArchive } from './archive.js';
 import { businessDate, dateInZone } from './business-date.js';
-import type { FileDropConfig } from './config.js';
+import { leaseClaim, renameClaim } from './claim.js';
+import type { DropSettings } from './config.js';
 import type { DropFolder } from './drop.js';
+import {
+  markExpectationSince,
+  noteFileEvent,
+  type FileEvent,
+  type FileEventKind,
+} from './expect-log.js';
 import { globMatcher } from './glob.js';
-import { claimedFiles, FAILED, forgetStable, PROCESSED, PROCESSING, readyFiles } from './pickup.js';
 import { readFile, type FileMarker } from './read-file.js';
 
 type Row = Record<string, unknown>;
@@ -54,35 +51,39 @@ function alert(ctx: ConnectorContext, drop: DropFolder, p: Problem): void {
 }
 
 async function* liveRead(
-  cfg: FileDropConfig,
+  cfg: DropSettings,
   drop: DropFolder,
+  archive: RawArchive,
   ctx: ReadContext,
 ): AsyncGenerator<SourceBatch<Row>> {
   const ledger = fileLedger(ctx.store, ctx.integrationId);
   const saved = ctx.checkpoint?.value as FileMarker | null | undefined;
   const problems: Problem[] = [];
-  const stableForMs = parseDuration(cfg.stableFor, 'stableFor', 'file-drop');
-  const resumed = await claimedFiles(drop, cfg);
-  const fresh = await readyFiles(drop, cfg, ctx.store, ctx.integrationId, Date.now(), stableForMs);
+  const claimer = cfg.claim === 'lease' ? leaseClaim(drop, cfg, ctx) : renameClaim(drop, cfg, ctx);
+  const candidates = await claimer.candidates(saved?.file.slice(saved.file.indexOf('/') + 1));
   if (cfg.archiveRetentionDays !== undefined) {
     const today = dateInZone(Date.now(), cfg.businessDate.timeZone);
-    const pruned = await pruneArchive(cfg.archive, cfg.archiveRetentionDays, today);
+    const pruned = await archive.prune(cfg.archiveRetentionDays, today);
     if (pruned.length > 0)
       ctx.logger.info({ dates: pruned }, 'archive retention: old business dates deleted');
   }
-  const incoming = join(cfg.archive, '.incoming');
-  await mkdir(incoming, { recursive: true });
+  const incoming = await archive.staging();
+  const now = ctx.now ?? Date.now;
+  // What happened to each business date's files, for the expectation (`expect`).
+  const note = async (date: string, kind: FileEventKind, event: FileEvent) => {
+    if (cfg.expect) await noteFileEvent(ctx.store, ctx.integrationId, date, kind, event);
+  };
+  if (cfg.expect) await markExpectationSince(ctx.store, ctx.integrationId, now());
 
-  for (const entry of [...resumed, ...fresh]) {
-    if (ctx.signal.aborted || Date.now() >= ctx.budget.deadline) break;
+  for (const candidate of candidates) {
+    // The deadline comes from the runtime's clock, so it is compared with the same clock.
+    if (ctx.signal.aborted || now() >= ctx.budget.deadline) break;
+    const { entry } = candidate;
     const name = entry.name;
-    const claimed = name + PROCESSING;
-    if (!resumed.includes(entry)) {
-      if (!(await drop.rename(name, claimed))) continue;
-      if (cfg.readiness === 'stable') await forgetStable(ctx.store, ctx.integrationId, name);
-    }
+    const claimed = await claimer.take(candidate);
+    if (claimed === undefined) continue;
     const setAside = async (p: Problem) => {
-      await drop.rename(claimed, name + FAILED);
+      await claimer.finish(entry, claimed, 'failed');
       alert(ctx, drop, p);
       problems.push(p);
     };
@@ -93,7 +94,7 @@ async function* liveRead(
       date = businessDate(name, entry.mtimeMs, cfg.businessDate);
     } catch (err) {
       // Kept as received even so: every received file is archived.
-      await archiveMove(staged, join(cfg.archive, 'undated'), `${name}.${Date.now()}`);
+      await archive.keepAside(staged, 'undated', `${name}.${Date.now()}`);
       await setAside({ code: 'BAD_BUSINESS_DATE', file: name, message: (err as Error).message });
       continue;
     }
@@ -102,14 +103,11 @@ async function* liveRead(
     const known = await ledger.get(key);
     if (known?.state === 'failed' && known.hash !== hash) {
       // A corrected file replacing one that could not be parsed: the failed copy moves aside.
-      await setAsideArchived(cfg, date, name, known.hash);
+      await archive.setAsideFailed(date, name, known.hash);
     } else if (known && known.hash !== hash) {
       // A second copy with other content: keep it (raw archive), never load it over the first.
-      await archiveMove(
-        staged,
-        join(cfg.archive, date, 'duplicates'),
-        `${name}.${hash.slice(0, 12)}`,
-      );
+      await archive.keepAside(staged, `${date}/duplicates`, `${name}.${hash.slice(0, 12)}`);
+      await note(date, 'duplicate', { name, at: now() });
       await setAside({
         code: 'DUPLICATE_FILE',
         file: key,
@@ -119,10 +117,10 @@ async function* liveRead(
     } else if (known?.state === 'done') {
       ctx.logger.warn({ file: key }, 'file already processed; identical copy ignored');
       await rm(staged, { force: true });
-      await drop.remove(claimed);
+      await claimer.finish(entry, claimed, 'ignored');
       continue;
     }
-    const path = await archiveMove(staged, join(cfg.archive, date), name);
+    const path = await archive.keep(staged, date, name);
     await ledger.set(key, { hash, state: 'processing', at: Date.now() });
     const after = saved && saved.file === key && saved.hash === hash ? saved.line : 0;
 
@@ -131,16 +129,19 @@ async function* liveRead(
     let readDone = false;
     const finish = async () => {
       await ledger.set(key, { hash, state: 'done', at: Date.now() });
-      if (cfg.afterSuccess === 'marker') await drop.rename(claimed, name + PROCESSED);
-      else await drop.remove(claimed);
-      if (cfg.readiness === 'marker') await drop.remove(name + cfg.markerSuffix);
+      await claimer.finish(entry, claimed, 'done');
+      await archive.release(path);
+      // Arrival is when the producer finished the file (its mtime), not when a poll saw it.
+      await note(date, 'arrival', { name, at: Math.min(entry.mtimeMs, now()) });
       ctx.logger.info({ file: key }, 'file processed');
     };
     try {
       for await (const batch of readFile(cfg, { key, name, hash, path, after }, ctx, true)) {
         outstanding++;
+        await claimer.renew(entry);
         batch.ack = async () => {
           if (--outstanding === 0 && readDone) await finish();
+          else await claimer.renew(entry);
         };
         yield batch;
       }
@@ -149,6 +150,8 @@ async function* liveRead(
     } catch (err) {
       if (!isPatchbayError(err) || err.code !== 'UNPARSEABLE_FILE') throw err;
       await ledger.set(key, { hash, state: 'failed', at: Date.now() });
+      await note(date, 'failure', { name, at: now(), reason: err.message });
+      await archive.release(path);
       await setAside({ code: 'UNPARSEABLE_FILE', file: key, message: err.message });
     }
   }
@@ -165,7 +168,8 @@ async function* liveRead(
 }
 
 async function* replayRead(
-  cfg: FileDropConfig,
+  cfg: DropSettings,
+  archive: RawArchive,
   ctx: ReadContext,
 ): AsyncGenerator<SourceBatch<Row>> {
   if (!ctx.range) {
@@ -179,7 +183,7 @@ async function* replayRead(
   }
   const from = ctx.range.from.slice(0, 10);
   const to = ctx.range.to?.slice(0, 10);
-  for (const f of await archivedFiles(cfg.archive, from, to, globMatcher(cfg.patterns))) {
+  for (const f of await archive.files(from, to, globMatcher(cfg.patterns))) {
     if (ctx.signal.aborted) return;
     const job = { key: fileKey(f.date, f.name), name: f.name, hash: '', path: f.path, after: 0 };
     yield* readFile(cfg, job, ctx, false);
@@ -188,7 +192,8 @@ async function* replayRead(
 
 /**
  * Reads a drop for one run: live (pickup, claim, archive, parse) or replay
- * (the archived files of the business dates in `ctx.range`).
+ * (the archived files of the business dates in `ctx.range`). The archive is
+ * the local folder `cfg.archive` unless another is given (an S3 bucket).
  *
  * @example
  * ```ts
@@ -196,9 +201,10 @@ async function* replayRead(
  * ```
  */
 export function readDrop(
-  cfg: FileDropConfig,
+  cfg: DropSettings,
   drop: DropFolder,
   ctx: ReadContext,
+  archive: RawArchive = localArchive(cfg.archive),
 ): AsyncGenerator<SourceBatch<Row>> {
-  return ctx.mode === 'replay' ? replayRead(cfg, ctx) : liveRead(cfg, drop, ctx);
+  return ctx.mode === 'replay' ? replayRead(cfg, archive, ctx) : liveRead(cfg, drop, archive, ctx);
 }

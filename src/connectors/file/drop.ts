@@ -20,6 +20,8 @@ export interface DropEntry {
   size: number;
   mtimeMs: number;
   isFile: boolean;
+  /** The object's ETag (S3): a new upload under the same name has another. */
+  etag?: string | undefined;
 }
 
 /**
@@ -35,7 +37,7 @@ export interface DropFolder {
   /** For logs and errors, e.g. `/srv/drop` or `sftp://erp@10.0.0.5:22/out`. */
   readonly where: string;
   list(): Promise<DropEntry[]>;
-  /** Atomic rename; false when `from` no longer exists (someone else took it). */
+  /** Atomic rename; false when `from` no longer exists (someone else took it). Not for S3. */
   rename(from: string, to: string): Promise<boolean>;
   /** Removes a file; a missing file is fine. */
   remove(name: string): Promise<void>;

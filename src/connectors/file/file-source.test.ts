@@ -337,3 +337,46 @@ describe('file-drop: never read mid-write', () => {
     expect(sink.deliveries).toBe(300);
   });
 });
+
+describe('file-drop: lease claims for read-only drops', () => {
+  it('leaves a read-only drop untouched, takes each file version once, and flags a changed copy', async () => {
+    const { chmodSync } = await import('node:fs');
+    const { sink, run } = await setup({
+      claim: 'lease',
+      afterSuccess: 'keep',
+      readiness: 'marker',
+    });
+    const name = 'MATMAS_20261117.csv';
+    writeFileSync(join(t.drop, name), csvFile(3));
+    writeFileSync(join(t.drop, `${name}.done`), '');
+    // Read-only for a non-root user (root writes anyway): the listings below are the proof.
+    chmodSync(t.drop, 0o555);
+    try {
+      const first = await run();
+      expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
+      expect(sink.rows.size).toBe(3);
+      expect(dropped()).toEqual([name, `${name}.done`]);
+      expect((await run()).counts.read).toBe(0);
+    } finally {
+      chmodSync(t.drop, 0o755);
+    }
+    writeFileSync(
+      join(t.drop, name),
+      csvFile(3, [], (i) => `X${i}`),
+    );
+    expect((await run()).error?.code).toBe('DUPLICATE_FILE');
+    expect(sink.deliveries).toBe(3);
+    expect(dropped()).toEqual([name, `${name}.done`]);
+  });
+
+  it('refuses afterSuccess keep without lease claims', async () => {
+    const { fileDropConfig } = await import('./config.js');
+    const parsed = fileDropConfig.safeParse({
+      path: '/srv/drop',
+      archive: '/srv/archive',
+      afterSuccess: 'keep',
+      format: { type: 'jsonl' },
+    });
+    expect(JSON.stringify(parsed.error?.issues)).toContain('needs `claim: lease`');
+  });
+});

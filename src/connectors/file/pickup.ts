@@ -4,7 +4,7 @@
  * poller and an operator) can never both take it.
  */
 import type { Store } from '../../store/types.js';
-import type { FileDropConfig } from './config.js';
+import type { DropSettings } from './config.js';
 import type { DropEntry, DropFolder } from './drop.js';
 import { globMatcher } from './glob.js';
 
@@ -18,13 +18,15 @@ export const FAILED = '.failed';
 interface Seen {
   size: number;
   mtimeMs: number;
+  etag?: string | undefined;
 }
 
 /**
  * Lists complete files of the drop, oldest first (name breaks ties),
  * according to the integration's readiness rule. With `stable`, each call is
- * one poll: sizes are remembered in the store, so the rule holds across runs
- * and restarts.
+ * one poll: sizes (and S3 ETags) are remembered in the store, so the rule
+ * holds across runs and restarts. `skip` drops files already taken (lease
+ * claims keep them in the drop) before they count as a poll.
  *
  * @example
  * ```ts
@@ -33,11 +35,12 @@ interface Seen {
  */
 export async function readyFiles(
   drop: DropFolder,
-  cfg: FileDropConfig,
+  cfg: DropSettings,
   store: Store,
   integrationId: string,
   now: number,
   stableForMs: number,
+  skip?: (e: DropEntry) => Promise<boolean>,
 ): Promise<DropEntry[]> {
   const match = globMatcher(cfg.patterns);
   const entries = await drop.list();
@@ -50,11 +53,14 @@ export async function readyFiles(
     if (cfg.readiness === 'marker' && !present.has(e.name + cfg.markerSuffix)) continue;
     // A copy still being processed under this name would be overwritten by the claim's rename.
     if (present.has(e.name + PROCESSING)) continue;
+    if (skip && (await skip(e))) continue;
     if (cfg.readiness === 'stable') {
       const prev = (await store.cache.get(ns, e.name))?.value as Seen | undefined;
-      if (prev?.size !== e.size || prev.mtimeMs !== e.mtimeMs) {
+      if (prev?.size !== e.size || prev.mtimeMs !== e.mtimeMs || prev.etag !== e.etag) {
         // First sight, or still growing: remember and look again next poll.
-        await store.cache.set(ns, e.name, { size: e.size, mtimeMs: e.mtimeMs });
+        const seen: Seen = { size: e.size, mtimeMs: e.mtimeMs };
+        if (e.etag !== undefined) seen.etag = e.etag;
+        await store.cache.set(ns, e.name, { ...seen });
         continue;
       }
       if (now - e.mtimeMs < stableForMs) continue;
@@ -74,7 +80,7 @@ export async function readyFiles(
  * const leftovers = await claimedFiles(drop, cfg); // [{ name: 'MATMAS_20261117.csv', ... }]
  * ```
  */
-export async function claimedFiles(drop: DropFolder, cfg: FileDropConfig): Promise<DropEntry[]> {
+export async function claimedFiles(drop: DropFolder, cfg: DropSettings): Promise<DropEntry[]> {
   const match = globMatcher(cfg.patterns);
   return (await drop.list())
     .filter((e) => e.isFile && e.name.endsWith(PROCESSING))

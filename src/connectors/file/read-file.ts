@@ -6,8 +6,8 @@
  */
 import type { ReadContext, SourceBatch, SourceItem } from '../../core/connector.js';
 import { PatchbayError } from '../../core/errors.js';
-import type { FileDropConfig } from './config.js';
-import { decodedText, parserFor } from './parsers/index.js';
+import type { DropSettings } from './config.js';
+import { decodedText, parserFor, type ByteSource } from './parsers/index.js';
 
 /**
  * The checkpoint `file-drop` saves (kind `file-marker`): the file in progress
@@ -29,14 +29,15 @@ export interface FileMarker {
  *
  * @example
  * ```ts
- * const job: FileJob = { key: '2026-11-17/a.csv', name: 'a.csv', hash, path: '/srv/drop/a.csv.processing', after: 0 };
+ * const job: FileJob = { key: '2026-11-17/a.csv', name: 'a.csv', hash, path: '/srv/archive/2026-11-17/a.csv', after: 0 };
  * ```
  */
 export interface FileJob {
   key: string;
   name: string;
   hash: string;
-  path: string;
+  /** The bytes to parse: a local copy, or a stream from a remote archive (replays). */
+  path: ByteSource;
   /** Entries on lines up to this one were acknowledged before a crash: skipped. */
   after: number;
 }
@@ -53,7 +54,7 @@ export interface FileJob {
  * ```
  */
 export async function* readFile(
-  cfg: FileDropConfig,
+  cfg: DropSettings,
   job: FileJob,
   ctx: ReadContext,
   withCheckpoint: boolean,

@@ -7,10 +7,10 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { ConnectorContext } from '../../core/connector.js';
-import { classify } from '../../core/classify.js';
 import { PatchbayError } from '../../core/errors.js';
 import type { SftpDropConfig } from './sftp-config.js';
 import { fsyncPath, type DropEntry, type DropFolder } from './drop.js';
+import { guardedCall } from './guarded-call.js';
 
 /** The part of ssh2-sftp-client this drop uses (the package ships no types). */
 interface SftpClient {
@@ -76,36 +76,7 @@ export async function sftpDrop(cfg: SftpDropConfig, ctx: ConnectorContext): Prom
   let presented: string | undefined;
   const pinned = cfg.hostKeyFingerprint?.replace(/=+$/, '');
 
-  const call = async <T>(operation: string, target: string, fn: () => Promise<T>): Promise<T> => {
-    const started = Date.now();
-    let attempt = 0;
-    try {
-      const out = await ctx.guard.execute(async (a) => {
-        attempt = a.attempt;
-        return fn();
-      }, ctx.signal);
-      ctx.recordCall({
-        operation,
-        target,
-        outcome: 'success',
-        latencyMs: Date.now() - started,
-        attempt,
-      });
-      return out;
-    } catch (err) {
-      const e = classify(err);
-      ctx.recordCall({
-        operation,
-        target,
-        outcome: 'failure',
-        errorKind: e.kind,
-        errorCode: e.code,
-        latencyMs: Date.now() - started,
-        attempt,
-      });
-      throw e;
-    }
-  };
+  const call = guardedCall(ctx);
 
   const [privateKey, passphrase, password] = await Promise.all(
     [cfg.privateKey, cfg.passphrase, cfg.password].map((ref) =>

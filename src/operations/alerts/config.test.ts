@@ -68,12 +68,21 @@ describe('sinksFromConfig and rulesFromConfig', () => {
     ]);
   });
 
-  it('runs freshness, dead letters, breaker and schema drift by default, and the thresholds when configured', () => {
+  it('points a leftover `rules.missing` to the file-drop `expect` option', () => {
+    const r = alertsSchema.safeParse({ ...base, rules: { missing: [{ integration: 'a' }] } });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'rules.missing: no longer here: declare `expect: { due, timezone, days, holidays }` in the file-drop source config',
+    ]);
+  });
+
+  it('runs freshness, dead letters, breaker, schema drift and file expectations by default, and the thresholds when configured', () => {
     expect(rulesFromConfig(base).map((r) => r.condition)).toEqual([
       'freshness',
       'dead-letters',
       'breaker-open',
       'schema-drift',
+      'file',
     ]);
     const all = rulesFromConfig({
       ...base,
@@ -84,6 +93,7 @@ describe('sinksFromConfig and rulesFromConfig', () => {
         errorRate: { perMinute: 5 },
         latency: { p99Ms: 2000 },
         anomaly: [{ value: 'items_total.read.per_minute', factor: 4 }],
+        files: false,
       },
     });
     expect(all.map((r) => r.condition)).toEqual([

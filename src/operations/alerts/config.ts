@@ -20,15 +20,6 @@ const duration = z.union([z.number().nonnegative(), z.string()]).refine(
   { error: 'expected a duration like "30s" or "15m"' },
 );
 
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const sinkSchema = z.discriminatedUnion('type', [
   z
     .object({
@@ -73,7 +64,7 @@ const sinkSchema = z.discriminatedUnion('type', [
  *   rules: {
  *     freshness: { criticalFactor: 3 },
  *     deadLetters: { above: 10 },
- *     missing: [{ integration: 'erp-daily', name: 'erp-daily.csv', cron: '0 2 * * *', timezone: 'Europe/Berlin', window: '30m' }],
+ *     files: { duplicateQuietFor: '12h' }, // file expectations: declared by `expect` in file-drop sources
  *   },
  * });
  * ```
@@ -103,22 +94,16 @@ export const alertsSchema = z
         schemaDrift: z
           .union([z.literal(false), z.object({ quietFor: duration }).strict()])
           .optional(),
+        // File expectations are declared where the files come from: `expect` in the file-drop config.
+        files: z
+          .union([z.literal(false), z.object({ duplicateQuietFor: duration }).strict()])
+          .optional(),
         missing: z
-          .array(
-            z
-              .object({
-                integration: z.string().min(1),
-                name: z.string().min(1),
-                cron: z.string().min(1),
-                timezone: z
-                  .string()
-                  .refine(isTimeZone, { error: 'an IANA time zone such as "Europe/Berlin"' })
-                  .optional(),
-                window: duration.optional(),
-                stream: z.string().min(1).optional(),
-              })
-              .strict(),
-          )
+          .unknown()
+          .refine(() => false, {
+            error:
+              'no longer here: declare `expect: { due, timezone, days, holidays }` in the file-drop source config',
+          })
           .optional(),
         deadLetters: z
           .union([z.literal(false), z.object({ above: z.number().int().min(0) }).strict()])
@@ -157,17 +142,6 @@ export const alertsSchema = z
         }
       });
     check(v.route, 'route');
-    const missing = v.rules?.missing ?? [];
-    missing.forEach((m, i) => {
-      // The name is part of the alert's condition, so it must be unique.
-      if (missing.findIndex((o) => o.name === m.name) !== i) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rules', 'missing', i, 'name'],
-          message: `expected a unique name ("${m.name}" is used twice)`,
-        });
-      }
-    });
     if (v.escalation) {
       v.escalation.to.forEach((n, i) => {
         if (!names.has(n)) {
@@ -199,8 +173,8 @@ export const alertsSchema = z
  *     deadLetters: { above: 10 },
  *     // drift recorded by mapping steps; resolves on `patchbay alerts ack-drift` or after 24 h without new drift
  *     schemaDrift: { quietFor: '24h' },
- *     // a file that must have arrived by 02:00 Berlin time (a delivery on the integration's streams)
- *     missing: [{ integration: 'erp-import', name: 'erp-daily.csv', cron: '0 2 * * *', timezone: 'Europe/Berlin', window: '6h' }],
+ *     // missing, failed and duplicate files of the file drops that declare `expect` (on by default)
+ *     files: { duplicateQuietFor: '24h' },
  *     breakerOpen: { for: '10m' },
  *     // a written rate far from its recent baseline (see Observation.values for names)
  *     anomaly: [{ value: 'items_total.written.per_minute' }],

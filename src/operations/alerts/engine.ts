@@ -50,6 +50,11 @@ export interface AlertEngineOptions {
   route: readonly string[];
   /** After `afterMs` open, also send to `to` (once per alert). */
   escalation?: { afterMs: number; to: readonly string[] } | undefined;
+  /**
+   * Told of every event once it is durable in the outbox (the runtime logs a
+   * line and counts it in the metrics); a throw here is not the engine's concern.
+   */
+  onEvent?: ((notification: AlertNotification) => void) | undefined;
 }
 
 /**
@@ -118,9 +123,33 @@ export class AlertEngine {
         if (outcome.state !== undefined) {
           await this.#o.store.cache.set(RULE_STATE, stateKey, outcome.state, { now });
         }
+        if (outcome.findings) {
+          events.push(...(await this.#applyKeyed(id, rule.condition, outcome.findings, now)));
+          continue;
+        }
         const event = await this.#apply(id, rule.condition, outcome.finding, now);
         if (event) events.push(...event);
       }
+    }
+    return events;
+  }
+
+  /** One alert per key (`<condition>:<key>`); open ones whose key is gone resolve. */
+  async #applyKeyed(
+    integration: string,
+    condition: string,
+    findings: Record<string, RuleFinding>,
+    now: number,
+  ): Promise<AlertNotification[]> {
+    const events: AlertNotification[] = [];
+    const prefix = `${ALERT_PREFIX}${integration}:${condition}:`;
+    const open = (await this.#o.store.policyState.list(prefix))
+      .filter((r) => (r.value as unknown as AlertRecord).state === 'open')
+      .map((r) => r.key.slice(prefix.length));
+    const keys = new Set([...Object.keys(findings), ...open]);
+    for (const key of keys) {
+      const e = await this.#apply(integration, `${condition}:${key}`, findings[key], now);
+      if (e) events.push(...e);
     }
     return events;
   }
@@ -188,6 +217,13 @@ export class AlertEngine {
     if (won === undefined) return undefined;
     const events = kinds.map((event) => ({ event, alert: next }));
     for (const e of events) await this.#enqueue(e, now);
+    for (const e of events) {
+      try {
+        this.#o.onEvent?.(e);
+      } catch {
+        // an observer's failure must not undo a durable alert
+      }
+    }
     return events;
   }
 

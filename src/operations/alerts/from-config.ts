@@ -9,7 +9,7 @@ import type { AlertSink } from '../alert-sinks/types.js';
 import { webhookSink } from '../alert-sinks/webhook.js';
 import type { AlertsOptions } from './config.js';
 import { schemaDriftRule } from './drift-rule.js';
-import { missingFromConfig } from './missing-config.js';
+import { fileExpectationRule } from './file-rule.js';
 import {
   anomalyRule,
   breakerOpenRule,
@@ -50,7 +50,7 @@ function withoutType<T extends { type: string }>(s: T): Omit<T, 'type'> {
 
 /**
  * The rules an alerts config enables (freshness per integration and stream,
- * schema drift, dead letters and breaker by default; missing/late arrivals,
+ * schema drift, dead letters, breaker and file expectations by default;
  * error rate, latency and anomalies when declared).
  *
  * @example
@@ -78,6 +78,12 @@ export function rulesFromConfig(config: AlertsOptions): AlertRule[] {
       schemaDriftRule(r.schemaDrift ? { quietForMs: parseDuration(r.schemaDrift.quietFor) } : {}),
     );
   }
-  for (const m of r.missing ?? []) rules.push(missingFromConfig(m));
+  if (r.files !== false) {
+    rules.push(
+      fileExpectationRule(
+        r.files ? { duplicateQuietMs: parseDuration(r.files.duplicateQuietFor) } : {},
+      ),
+    );
+  }
   return rules;
 }

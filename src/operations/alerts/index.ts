@@ -11,4 +11,4 @@ export {
 export { alertsSchema, type AlertsOptions } from './config.js';
 export { sinksFromConfig, rulesFromConfig } from './from-config.js';
 export { schemaDriftRule, DEFAULT_DRIFT_QUIET_MS } from './drift-rule.js';
-export { missingFromConfig, lastArrival, type MissingExpectation } from './missing-config.js';
+export { fileExpectationRule, DEFAULT_DUPLICATE_QUIET_MS } from './file-rule.js';

@@ -79,6 +79,13 @@ export interface RuleFinding {
 export interface RuleOutcome {
   finding: RuleFinding | undefined;
   state?: JsonValue | undefined;
+  /**
+   * For rules that watch many things at once (one file expectation per
+   * business date): findings by key, each its own alert with condition
+   * `<condition>:<key>`, opened once and resolved when its key is no longer
+   * reported. When set, `finding` is ignored.
+   */
+  findings?: Record<string, RuleFinding> | undefined;
 }
 
 /**

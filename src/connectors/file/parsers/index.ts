@@ -47,8 +47,21 @@ export function parserFor(format: FileFormat, maxRecordBytes: number): FileParse
 }
 
 /**
+ * Where a file's bytes come from: a local path, or a function opening a
+ * byte stream (an S3 GetObject body), so remote archives are parsed while
+ * they stream, never buffered whole.
+ *
+ * @example
+ * ```ts
+ * const fromDisk: ByteSource = '/srv/archive/2026-11-17/a.csv';
+ * const fromS3: ByteSource = async () => (await s3.send(new GetObjectCommand({ Bucket, Key }))).Body as Readable;
+ * ```
+ */
+export type ByteSource = string | (() => Promise<AsyncIterable<Uint8Array>>);
+
+/**
  * Reads a file as decoded text chunks (iconv-lite), dropping a UTF-8 byte
- * order mark, 64 KiB at a time.
+ * order mark, 64 KiB at a time (local files; a stream comes in its own chunks).
  *
  * @throws a `config` error early when the encoding is unknown
  * @example
@@ -56,12 +69,19 @@ export function parserFor(format: FileFormat, maxRecordBytes: number): FileParse
  * for await (const text of decodedText('/srv/drop/a.csv', 'win1252')) console.log(text.length);
  * ```
  */
-export async function* decodedText(path: string, encoding: string): AsyncGenerator<string> {
+export async function* decodedText(source: ByteSource, encoding: string): AsyncGenerator<string> {
   if (!iconv.encodingExists(encoding)) throw new Error(`unknown encoding "${encoding}"`);
   const decoder = iconv.getDecoder(encoding, { stripBOM: true });
   let first = true;
-  for await (const chunk of createReadStream(path, { highWaterMark: 64 * 1024 })) {
-    let text = decoder.write(chunk as Buffer);
+  const bytes =
+    typeof source === 'string'
+      ? createReadStream(source, { highWaterMark: 64 * 1024 })
+      : await source();
+  for await (const chunk of bytes) {
+    const u8 = chunk as Uint8Array;
+    let text = decoder.write(
+      Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength),
+    );
     // iconv strips the BOM for UTF encodings; a BOM declared in another encoding is still junk.
     if (first && text.length > 0) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

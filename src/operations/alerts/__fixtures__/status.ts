@@ -22,6 +22,7 @@ export function status(overrides: Partial<IntegrationStatus> = {}): IntegrationS
     streams: [],
     drift: null,
     paused: null,
+    lastKnownGood: null,
     ...overrides,
   };
 }
