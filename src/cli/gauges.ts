@@ -28,6 +28,7 @@ export function applyStatusGauges(
     metrics.setDeadLetterDepth(s.id, s.deadLetters);
     const breaker = BREAKER[s.breaker];
     if (breaker !== undefined) metrics.setBreakerState(s.id, breaker);
+    metrics.setDriftState(s.id, s.drift !== null && s.drift.acknowledgedAt === null);
   }
 }
 

@@ -10,6 +10,7 @@ import type { Checkpoint, CheckpointKind, Store } from '../store/types.js';
 import type { ErrorKind } from './errors.js';
 import type { JsonValue } from './json-safe.js';
 import type { SecretResolverChain } from './secrets/resolver.js';
+import type { ModelRef } from './model-stamp.js';
 
 /**
  * How a source learns that its input has been handled.
@@ -132,6 +133,8 @@ export interface ConnectorContext {
   /** The integration's policy pipeline; wrap every external call in it. */
   guard: CallGuard;
   signal: AbortSignal;
+  /** The runtime's clock (epoch ms; `createRuntime({ now })` in tests) [Date.now]. */
+  now?: (() => number) | undefined;
 }
 
 /**
@@ -249,6 +252,13 @@ export interface SourceBatch<T = unknown> {
   checkpoint?: { stream?: string; kind: CheckpointKind; value: JsonValue } | undefined;
   /** Called once every item of the batch has been handled (written or dead-lettered). */
   ack?: (() => Promise<void>) | undefined;
+  /**
+   * Items the source read but deliberately did not emit (e.g. a stored webhook
+   * that failed re-verification during a replay). The run counts them as read
+   * and skipped, and under `errorsByKind[errorKind]` when a kind is given, so
+   * they show in the run's counts instead of only in a log line.
+   */
+  dropped?: { count: number; errorKind?: ErrorKind | undefined } | undefined;
 }
 
 /**
@@ -304,6 +314,8 @@ export interface SinkRecord<T = unknown> {
   /** Derived from the integration's idempotency key; sinks use it to make writes idempotent. */
   idempotencyKey: string | undefined;
   sourceKey: string | undefined;
+  /** The canonical model and version a mapping stamped on the record (`produces:`), if any. */
+  model?: ModelRef | undefined;
 }
 
 /**

@@ -79,6 +79,7 @@ const step = z.union(
       name: z.string().min(1),
       run: z.custom<unknown>((v) => typeof v === 'function'),
       mask: z.custom<unknown>((v) => typeof v === 'function').optional(),
+      batch: z.custom<unknown>((v) => typeof v === 'function').optional(),
     }),
   ],
   { error: 'a function or { name, run }' },

@@ -106,6 +106,8 @@ export type Trigger = ScheduleTrigger | StreamTrigger | ManualTrigger;
 export interface StepContext extends ConnectorContext {
   mode: 'live' | 'replay';
   sourceKey: string | undefined;
+  /** Counts schema drift events (the `drift_events_total` metric); set by the runtime. */
+  recordDrift?: ((kind: string, count: number) => void) | undefined;
 }
 
 /**
@@ -145,7 +147,56 @@ export type Step =
       run: StepFn;
       /** Returns a copy of a raw source record with sensitive fields masked; must not change its input. */
       mask?: (raw: unknown) => unknown;
+      /**
+       * Makes this a batch step (aggregation): after `run` has passed each
+       * record, `batch` gets every record of the source batch that reached
+       * this step and returns the records that go on instead. The runtime
+       * calls the result's `commit` once the batch is written (before its
+       * checkpoint) and `abort` when it is not (failure, dry run).
+       */
+      batch?: BatchStepFn;
     };
+
+/**
+ * A record as a batch step receives it.
+ *
+ * @example
+ * ```ts
+ * const r: BatchRecord = { data: { sku: 'A-1', qty: 2 }, sourceKey: 'order-1042' };
+ * ```
+ */
+export interface BatchRecord {
+  data: unknown;
+  sourceKey: string | undefined;
+}
+
+/**
+ * What a batch step emits: the records that go on (each with a
+ * deterministic key, used as its idempotency key so a re-emission after a
+ * crash overwrites instead of duplicating), and how to make its state final.
+ *
+ * @example
+ * ```ts
+ * const result: BatchStepResult = { records: [{ key: 'totals:A-1', data: { sku: 'A-1', qty: 5 } }], commit: async () => {} };
+ * ```
+ */
+export interface BatchStepResult {
+  records: Array<{ key: string; data: unknown }>;
+  /** Called after the batch's records were written (or dead-lettered), before the checkpoint. */
+  commit?: () => Promise<void>;
+  /** Called when the batch is not written (a transient failure, a dry run). */
+  abort?: () => void;
+}
+
+/**
+ * The batch half of a batch step (see {@link Step}); `ctx.sourceKey` is undefined.
+ *
+ * @example
+ * ```ts
+ * const countAll: BatchStepFn = async (records) => ({ records: [{ key: 'count', data: { n: records.length } }] });
+ * ```
+ */
+export type BatchStepFn = (records: BatchRecord[], ctx: StepContext) => Promise<BatchStepResult>;
 
 /**
  * A sink written as a function, for the cases a connector would be overkill.

@@ -8,8 +8,8 @@
  *
  * ```yaml
  * name: employee            # default: the file name
- * version: 2                # canonical model version it produces
- * produces: Employee        # type name for `patchbay mapping types`
+ * produces: Employee        # type name for `patchbay mapping types`, or a canonical model:
+ * # produces: { model: employee, version: 2 }   (checked against the registry given as `models`)
  * emptyAsNull: true         # "" in the input counts as missing
  * fields:
  *   - { source: dob, target: date_of_birth, transform: date, format: "%Y-%m-%d", required: true }
@@ -27,6 +27,8 @@ import { parsePath, type PathSegment } from './path.js';
 import { buildField, type FieldSpec } from './fields.js';
 import { TargetTree } from './targets.js';
 import { jsonSchemaValidator } from './validate.js';
+import { modelGaps } from './model-check.js';
+import type { ModelRegistry } from './models.js';
 
 /**
  * Options of `loadMapping` / `parseMapping`.
@@ -41,6 +43,8 @@ export interface LoadOptions {
   functions?: Readonly<Record<string, UserTransform>>;
   /** Folder for relative `file:` options. Default: the document's folder. */
   baseDir?: string;
+  /** Canonical models, for documents that declare `produces: { model, version }`. */
+  models?: ModelRegistry;
 }
 
 export type { FieldSpec } from './fields.js';
@@ -64,6 +68,8 @@ export interface MappingDocument {
   targets: TargetTree;
   /** JSON Schema the output must satisfy (inline or read from `schemaFile`). */
   schema: Record<string, unknown> | undefined;
+  /** The canonical model version it produces (`produces: { model, version }`), checked at load. */
+  model?: { name: string; version: number; schema: Record<string, unknown> } | undefined;
 }
 
 /**
@@ -220,19 +226,81 @@ export function resolveDocument(root: unknown, js: unknown, ctx: ResolveContext)
   }
   const stringOf = (key: string) =>
     top[key] === undefined || top[key] === null ? undefined : String(top[key]);
+  const produces = top['produces'];
+  const model =
+    produces !== null && typeof produces === 'object'
+      ? resolveModel(root, produces as Record<string, unknown>, fields, targets, fieldsNode, ctx)
+      : undefined;
   if (top['emptyAsNull'] !== undefined && typeof top['emptyAsNull'] !== 'boolean') {
     ctx.report(root, 'emptyAsNull', 'emptyAsNull', 'expected true or false');
   }
   return {
     name: stringOf('name') ?? ctx.defaultName,
     file: ctx.file,
-    version: stringOf('version'),
-    produces: stringOf('produces'),
+    version: model ? String(model.version) : stringOf('version'),
+    produces: model ? model.name : stringOf('produces'),
     emptyAsNull: top['emptyAsNull'] === true,
     fields,
     targets,
     schema: isMap(root) ? readSchema(top, root as YAMLMap, ctx) : undefined,
+    model,
   };
+}
+
+/** `produces: { model, version }`: known in the registry, and the output fits its schema. */
+function resolveModel(
+  root: unknown,
+  produces: Record<string, unknown>,
+  fields: readonly FieldSpec[],
+  targets: TargetTree,
+  fieldsNode: unknown,
+  ctx: ResolveContext,
+): MappingDocument['model'] {
+  const node = (root as YAMLMap).get('produces', true);
+  const { model: name, version } = produces;
+  if (typeof name !== 'string' || !Number.isInteger(version) || (version as number) < 1) {
+    ctx.report(root, 'produces', 'produces', 'expected a type name or { model: name, version: n }');
+    return undefined;
+  }
+  const label = `${name} v${version as number}`;
+  if (!ctx.models) {
+    ctx.report(
+      node,
+      'model',
+      'produces.model',
+      `produces ${label}, but no model registry was given (pass { models } to loadMapping or mappingStep)`,
+    );
+    return undefined;
+  }
+  const found = ctx.models.get(name, version as number);
+  if (!found) {
+    const known = ctx.models.versions(name);
+    const message = known.length
+      ? `model ${name} has no version ${version as number}; known versions: ${known.join(', ')}`
+      : `unknown model ${name}; known models: ${[...new Set(ctx.models.list().map((m) => m.name))].join(', ') || '(none)'}`;
+    ctx.report(
+      node,
+      known.length ? 'version' : 'model',
+      `produces.${known.length ? 'version' : 'model'}`,
+      message,
+    );
+    return undefined;
+  }
+  const items = isSeq(fieldsNode) ? (fieldsNode as YAMLSeq).items : [];
+  const byIndex = new Map(fields.map((f) => [f.index, f]));
+  for (const gap of modelGaps(targets.root, byIndex, found.jsonSchema, label)) {
+    if (gap.field) {
+      ctx.report(
+        items[gap.field.index],
+        'target',
+        `fields[${gap.field.index}].target`,
+        `${gap.path} ${gap.message}`,
+      );
+    } else {
+      ctx.report(node, undefined, 'produces', `${gap.path} ${gap.message}`);
+    }
+  }
+  return { name, version: version as number, schema: found.jsonSchema };
 }
 
 /**

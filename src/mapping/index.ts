@@ -20,7 +20,19 @@ export {
 } from './compile.js';
 export { mappingStep, REJECT_SINK, type MappingStepOptions } from './step.js';
 export { enrichStep, type EnrichOptions } from './enrich.js';
+export {
+  aggregateStep,
+  AGGREGATE_STATE,
+  loadAggregation,
+  parseAggregation,
+  type AggregateOptions,
+  type ReducerSpec,
+  type WindowSpec,
+} from './aggregate/index.js';
 export { mappingTypes } from './types.js';
+export { Crosswalk, crosswalkNamespace, type CrosswalkMiss } from './crosswalk.js';
+export { loadModels, ModelRegistry, type CanonicalModel, type RegisteredModel } from './models.js';
+export { modelGaps, type ModelGap } from './model-check.js';
 export {
   jsonSchemaValidator,
   toValidator,

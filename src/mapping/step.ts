@@ -5,6 +5,7 @@
  * batch goes on; only a broken store stops the run.
  */
 import { PatchbayError } from '../core/errors.js';
+import { stampModel, type ModelRef } from '../core/model-stamp.js';
 import type { Step, StepContext } from '../core/integration.js';
 import { recordDrift } from '../store/drift-log.js';
 import { pauseIntegration } from '../store/pause-state.js';
@@ -101,6 +102,10 @@ export function mappingStep(
   const validators: Validator[] = [];
   if (mapper.doc.schema) validators.push(toValidator(mapper.doc.schema));
   if (options.validate) validators.push(toValidator(options.validate));
+  // The canonical model it produces: checked per record, and stamped on the output.
+  const model = mapper.doc.model;
+  const produces: ModelRef | undefined = model && { name: model.name, version: model.version };
+  if (model) validators.push(toValidator(model.schema));
   const sensitiveTargets = mapper.doc.fields.filter((f) => f.sensitive).map((f) => f.target);
   const isSensitive = (path: string) =>
     sensitiveTargets.some(
@@ -156,6 +161,7 @@ export function mappingStep(
     const learn = policy === 'ignore' || policy === 'alert';
     const events = await tracker.observe(record, { learn });
     if (events.length === 0) return undefined;
+    for (const e of events) ctx.recordDrift?.(e.kind, 1);
     if (policy !== 'ignore') {
       // Durable before the record moves on, so the alert engine (maybe in
       // another process) hears of drift even if this process dies next.
@@ -227,9 +233,11 @@ export function mappingStep(
       const issue = validate(result.value);
       if (issue) return reject(ctx, record, { ...issue, sensitive: isSensitive(issue.fieldPath) });
     }
-    return result.value;
+    return produces ? stampModel(result.value, produces) : result.value;
   }
 
   // The runtime masks dead letters with it: the same source paths as rejects.
-  return { name: options.name ?? `map:${mapping}`, run, mask: maskRaw };
+  // `produces` lets `patchbay registry` list which integration produces which model version.
+  const step = { name: options.name ?? `map:${mapping}`, run, mask: maskRaw, produces };
+  return step;
 }

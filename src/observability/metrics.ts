@@ -98,6 +98,10 @@ interface IntegrationState {
   streams: Map<string, number>;
   deadLetterDepth?: number;
   breaker?: number;
+  /** Schema drift events by kind (added, removed, retyped). */
+  drift: Map<string, { n: number; child: CounterChild }>;
+  /** 1 while recorded drift is unacknowledged, else 0. */
+  driftState?: number;
 }
 
 /**
@@ -110,7 +114,10 @@ interface IntegrationState {
  * `patchbay_integration_freshness_seconds` (also per entity stream, with a `stream` label),
  * `patchbay_integration_dead_letter_depth`,
  * `patchbay_integration_stale_served`, `patchbay_integration_breaker_state`
- * (0 closed, 1 half-open, 2 open) and `patchbay_integration_items_total{stage}`.
+ * (0 closed, 1 half-open, 2 open), `patchbay_integration_items_total{stage}`,
+ * `patchbay_integration_drift_events_total{kind}` (schema drift events seen by
+ * mapping steps) and `patchbay_integration_schema_drift` (1 while recorded
+ * drift is unacknowledged).
  *
  * @example
  * ```ts
@@ -135,6 +142,7 @@ export class PatchbayMetrics {
   readonly #latency: Histogram<'integration' | 'outcome'>;
   readonly #stale: Counter<'integration'>;
   readonly #items: Counter<'integration' | 'stage'>;
+  readonly #drift: Counter<'integration' | 'kind'>;
 
   constructor(options: PatchbayMetricsOptions = {}) {
     this.registry = new Registry();
@@ -173,6 +181,12 @@ export class PatchbayMetrics {
       name: 'patchbay_integration_items_total',
       help: 'Items by stage: read, written, skipped, dead_lettered (integration.<name>.items_total).',
       labelNames: ['integration', 'stage'],
+      registers,
+    });
+    this.#drift = new Counter({
+      name: 'patchbay_integration_drift_events_total',
+      help: 'Source schema drift events seen by mapping steps, by kind: added, removed, retyped (integration.<name>.drift_events_total).',
+      labelNames: ['integration', 'kind'],
       registers,
     });
 
@@ -227,6 +241,11 @@ export class PatchbayMetrics {
       'patchbay_integration_breaker_state',
       'Circuit breaker: 0 closed, 1 half-open, 2 open (integration.<name>.breaker_state).',
       (s) => s.breaker,
+    );
+    gauge(
+      'patchbay_integration_schema_drift',
+      'Source schema drift recorded and not acknowledged: 1, else 0 (integration.<name>.schema_drift).',
+      (s) => s.driftState,
     );
 
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
@@ -367,6 +386,40 @@ export class PatchbayMetrics {
   }
 
   /**
+   * Counts schema drift events of one kind (`drift_events_total{kind}`).
+   * Non-positive `n` is ignored.
+   *
+   * @example
+   * ```ts
+   * metrics.recordDrift('employees', 'added', 2);
+   * ```
+   */
+  recordDrift(integration: string, kind: string, n = 1): void {
+    if (!(n > 0)) return;
+    const s = this.#get(integration);
+    let d = s.drift.get(kind);
+    if (!d) {
+      d = { n: 0, child: this.#drift.labels(integration, kind) };
+      s.drift.set(kind, d);
+    }
+    d.n += n;
+    d.child.inc(n);
+  }
+
+  /**
+   * Sets `schema_drift`: whether drift is recorded and not acknowledged
+   * (from the store's drift record, which any process may have written).
+   *
+   * @example
+   * ```ts
+   * metrics.setDriftState('employees', status.drift !== null && status.drift.acknowledgedAt === null);
+   * ```
+   */
+  setDriftState(integration: string, drifting: boolean): void {
+    this.#get(integration).driftState = drifting ? 1 : 0;
+  }
+
+  /**
    * Counts one answer served from last-known-good data (`stale_served`).
    *
    * @example
@@ -409,6 +462,8 @@ export class PatchbayMetrics {
       out[`${p}stale_served`] = s.staleServed;
       if (s.breaker !== undefined) out[`${p}breaker_state`] = s.breaker;
       for (const [stage, it] of s.items) out[`${p}items_total.${stage}`] = it.n;
+      for (const [kind, d] of s.drift) out[`${p}drift_events_total.${kind}`] = d.n;
+      if (s.driftState !== undefined) out[`${p}schema_drift`] = s.driftState;
     }
     return out;
   }
@@ -442,6 +497,7 @@ export class PatchbayMetrics {
       },
       errors: new Map(),
       items: new Map(),
+      drift: new Map(),
       streams: new Map(),
       staleServed: 0,
       staleChild,

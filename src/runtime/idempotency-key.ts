@@ -5,9 +5,10 @@
 import { permanent } from '../core/errors.js';
 import type { IdempotencyKeySpec } from '../core/integration.js';
 
-function readPath(record: unknown, path: string): unknown {
+/** Reads a dotted path, split once when the key function is built (it runs once per record). */
+function readPath(record: unknown, parts: readonly string[]): unknown {
   let current = record;
-  for (const part of path.split('.')) {
+  for (const part of parts) {
     if (current === null || typeof current !== 'object') return undefined;
     current = (current as Record<string, unknown>)[part];
   }
@@ -34,18 +35,21 @@ export function idempotencyKeyFunction(spec: IdempotencyKeySpec): (record: unkno
       return key;
     };
   }
-  const fields = [...spec.fields];
-  return (record) =>
-    fields
-      .map((field) => {
-        const value = readPath(record, field);
-        if (value === undefined || value === null || value === '') {
-          throw permanent(`record has no value for idempotency key field "${field}"`, {
-            code: 'NO_IDEMPOTENCY_KEY',
-            details: { field },
-          });
-        }
-        return typeof value === 'object' ? JSON.stringify(value) : String(value);
-      })
-      .join('|');
+  const fields = spec.fields.map((field) => ({ field, parts: field.split('.') }));
+  return (record) => {
+    let key = '';
+    for (let i = 0; i < fields.length; i++) {
+      const { field, parts } = fields[i] as { field: string; parts: string[] };
+      const value = readPath(record, parts);
+      if (value === undefined || value === null || value === '') {
+        throw permanent(`record has no value for idempotency key field "${field}"`, {
+          code: 'NO_IDEMPOTENCY_KEY',
+          details: { field },
+        });
+      }
+      const part = typeof value === 'object' ? JSON.stringify(value) : String(value);
+      key = i === 0 ? part : `${key}|${part}`;
+    }
+    return key;
+  };
 }

@@ -24,6 +24,7 @@ import {
   type IntegrationOptions,
   type Step,
   type StepFn,
+  type BatchStepFn,
 } from '../core/integration.js';
 import { idempotencyKeyFunction } from './idempotency-key.js';
 import { resolvePolicies } from '../policies/options.js';
@@ -61,7 +62,7 @@ export interface PreparedIntegration {
   sink:
     | { kind: 'connector'; connector: PreparedConnector<SinkSession> }
     | { kind: 'function'; sink: FunctionSink };
-  steps: Array<{ name: string; run: StepFn }>;
+  steps: Array<{ name: string; run: StepFn; batch?: BatchStepFn | undefined }>;
   /** Every step's `mask`, applied in order; for raw records stored as dead letters. */
   maskRaw: ((raw: unknown) => unknown) | undefined;
   keyOf: ((record: unknown) => string) | undefined;
@@ -151,6 +152,7 @@ export function prepareIntegration(input: Integration | IntegrationOptions): Pre
     steps: (definition.steps ?? []).map((step, i) => ({
       name: stepName(step, i),
       run: typeof step === 'function' ? step : step.run,
+      batch: typeof step === 'function' ? undefined : step.batch,
     })),
     maskRaw: maskOf(definition.steps ?? []),
     keyOf: definition.idempotencyKey

@@ -47,6 +47,8 @@ export interface RuntimeMetrics {
   setBreakerState?(integration: string, state: 'closed' | 'half-open' | 'open'): void;
   /** `integration.<name>.stale_served`. */
   recordStaleServed?(integration: string): void;
+  /** Schema drift events seen by a mapping step (`integration.<name>.drift_events_total`). */
+  recordDrift?(integration: string, kind: string, count: number): void;
 }
 
 /**
@@ -111,6 +113,7 @@ export function connectorContext(
     secrets: services.secrets,
     guard,
     signal,
+    now: () => services.now(),
     recordCall(call: ExternalCall) {
       services.metrics.recordCall({
         integration: integrationId,

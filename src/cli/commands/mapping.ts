@@ -13,6 +13,7 @@ import type { StepContext } from '../../core/integration.js';
 import { compileMapping } from '../../mapping/compile.js';
 import type { LoadOptions } from '../../mapping/document.js';
 import { loadMapping } from '../../mapping/load.js';
+import { loadModels } from '../../mapping/models.js';
 import type { UserTransform } from '../../mapping/transforms/types.js';
 import { mappingStep, REJECT_SINK } from '../../mapping/step.js';
 import { mappingTypes } from '../../mapping/types.js';
@@ -129,12 +130,17 @@ export function registerMapping(root: Root, io: CliIo, done: Done): void {
     .argument('<doc>', 'mapping document (YAML)')
     .option('--name <TypeName>', 'interface name (default: produces:, else the document name)')
     .option('--out <file>', 'write to this file instead of stdout')
+    .option(
+      '--models <dir>',
+      'canonical models (<name>.v<n>.json) for produces: { model, version }',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  patchbay mapping types mappings/employee.yaml\n  patchbay mapping types mappings/employee.yaml --out src/types/employee.ts',
     )
     .action((doc, opts) => {
-      const text = mappingTypes(loadMapping(doc), opts.name);
+      const models = opts.models ? { models: loadModels(opts.models) } : {};
+      const text = mappingTypes(loadMapping(doc, models), opts.name);
       if (opts.out) {
         writeFileSync(opts.out, text);
         print(io, `wrote ${opts.out}`);
@@ -158,6 +164,10 @@ export function registerMapping(root: Root, io: CliIo, done: Done): void {
     )
     .option('--delimiter <char>', 'CSV delimiter (default: tab for .tsv; ; or , from the header)')
     .option('--record-path <path>', 'XML element path of one record (default: Root/FirstChild)')
+    .option(
+      '--models <dir>',
+      'canonical models (<name>.v<n>.json) for produces: { model, version }',
+    )
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
@@ -174,7 +184,10 @@ export function registerMapping(root: Root, io: CliIo, done: Done): void {
       const mapped = await testMapping(
         doc,
         good.map((s) => s.record),
-        functions ? { functions } : {},
+        {
+          ...(functions ? { functions } : {}),
+          ...(opts.models ? { models: loadModels(opts.models) } : {}),
+        },
       );
       const rejects = [
         ...unreadable.map((s) => ({

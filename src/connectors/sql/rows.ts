@@ -22,6 +22,8 @@ export interface TargetRow {
   /** The key values, JSON-encoded: identifies the row in the batch and in conflicts. */
   key: string;
   deleted: boolean;
+  /** `Object.keys(values).join(',')` when `toRow` already knew it (rows of one shape share it). */
+  shape?: string | undefined;
 }
 
 const checkedNames = new Set<string>();
@@ -31,6 +33,94 @@ function plain(value: unknown): unknown {
   if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value))
     return JSON.stringify(value);
   return value;
+}
+
+function checkName(col: string): void {
+  // Every row of a table carries the same few field names: each is validated once.
+  if (!checkedNames.has(col) && !isIdentifier(col)) {
+    // Never quoted into SQL: a field name that is not a plain identifier is bad data.
+    throw permanent('sql-upsert: field name is not a plain identifier', {
+      code: 'BAD_COLUMN',
+      details: { field: col.slice(0, 64) },
+    });
+  }
+  if (checkedNames.size < 10_000) checkedNames.add(col);
+}
+
+/**
+ * Rows of one source share their field names and order. For such a field
+ * list (and no `columns` option), the row's values are built by a function
+ * compiled once: one object literal with constant keys instead of a keyed
+ * store per field, so a row costs one allocation instead of a growing object.
+ */
+interface RowShape {
+  /** The record's own keys this was compiled for (`Object.keys` order). */
+  fields: readonly string[];
+  build: (
+    fields: Record<string, unknown>,
+    idempotencyKey: string | undefined,
+    plain: (v: unknown) => unknown,
+  ) => Record<string, unknown>;
+  /** `Object.keys` of the values built, joined by `,`. */
+  shape: string;
+}
+
+/** Compiled shapes per config, the last one used first: one source's rows nearly always share it. */
+interface Shapes {
+  last: RowShape | undefined;
+  byFields: Map<string, RowShape>;
+}
+const shapesOf = new WeakMap<SqlUpsertConfig, Shapes>();
+/** Beyond this many field lists per config (sparse records), rows are built field by field. */
+const MAX_SHAPES = 64;
+
+function sameFields(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function shapeFor(cfg: SqlUpsertConfig, names: string[]): RowShape | undefined {
+  let shapes = shapesOf.get(cfg);
+  if (shapes === undefined) {
+    shapes = { last: undefined, byFields: new Map() };
+    shapesOf.set(cfg, shapes);
+  }
+  if (shapes.last !== undefined && sameFields(shapes.last.fields, names)) return shapes.last;
+  const id = names.join('\u0000');
+  let compiled = shapes.byFields.get(id);
+  if (compiled === undefined) {
+    if (shapes.byFields.size >= MAX_SHAPES) return undefined;
+    compiled = compileShape(cfg, names);
+    shapes.byFields.set(id, compiled);
+  }
+  shapes.last = compiled;
+  return compiled;
+}
+
+function compileShape(cfg: SqlUpsertConfig, fields: string[]): RowShape {
+  const entries: string[] = [];
+  const columns: string[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const col = fields[i] as string;
+    if (col === cfg.deleteFlag) continue;
+    checkName(col);
+    entries.push(`${JSON.stringify(col)}: p(f[${JSON.stringify(col)}])`);
+    columns.push(col);
+  }
+  const idem = cfg.idempotencyKeyColumn;
+  if (idem) {
+    // As an assignment after the fields would: a field of that name keeps its place.
+    entries.push(`${JSON.stringify(idem)}: k`);
+    if (!columns.includes(idem)) columns.push(idem);
+  }
+  const build = new Function(
+    'f',
+    'k',
+    'p',
+    `return { ${entries.join(', ')} };`,
+  ) as RowShape['build'];
+  return { fields, build, shape: columns.join(',') };
 }
 
 /**
@@ -49,27 +139,31 @@ export function toRow(cfg: SqlUpsertConfig, record: SinkRecord): TargetRow {
     });
   }
   const fields = data as Record<string, unknown>;
-  const values: Record<string, unknown> = {};
-  const wanted = cfg.columns ?? Object.keys(fields);
-  for (const col of wanted) {
-    if (col === cfg.deleteFlag) continue;
-    // Every row of a table carries the same few field names: each is validated once.
-    if (!checkedNames.has(col) && !isIdentifier(col)) {
-      // Never quoted into SQL: a field name that is not a plain identifier is bad data.
-      throw permanent('sql-upsert: field name is not a plain identifier', {
-        code: 'BAD_COLUMN',
-        details: { field: col.slice(0, 64) },
-      });
+  let values: Record<string, unknown>;
+  let shape: string | undefined;
+  const names = cfg.columns ? undefined : Object.keys(fields);
+  const compiled = names && shapeFor(cfg, names);
+  if (compiled) {
+    values = compiled.build(fields, record.idempotencyKey, plain);
+    shape = compiled.shape;
+  } else {
+    values = {};
+    for (const col of names ?? (cfg.columns as string[])) {
+      if (col === cfg.deleteFlag) continue;
+      checkName(col);
+      if (col in fields) values[col] = plain(fields[col]);
     }
-    if (checkedNames.size < 10_000) checkedNames.add(col);
-    if (col in fields) values[col] = plain(fields[col]);
   }
   if (cfg.idempotencyKeyColumn) {
     if (!record.idempotencyKey)
       throw permanent('sql-upsert: record has no idempotency key', { code: 'NO_IDEMPOTENCY_KEY' });
-    values[cfg.idempotencyKeyColumn] = record.idempotencyKey;
+    if (!compiled) values[cfg.idempotencyKeyColumn] = record.idempotencyKey;
   }
-  const key = keyColumns(cfg).map((c) => {
+  // `JSON.stringify(keyValues.map(String))`, without the two arrays.
+  const keys = keyColumns(cfg);
+  let key = '[';
+  for (let i = 0; i < keys.length; i++) {
+    const c = keys[i] as string;
     const v = values[c];
     if (v === undefined || v === null) {
       throw permanent(`sql-upsert: record has no value for key column ${c}`, {
@@ -77,8 +171,9 @@ export function toRow(cfg: SqlUpsertConfig, record: SinkRecord): TargetRow {
         details: { column: c },
       });
     }
-    return v;
-  });
+    key += (i === 0 ? '' : ',') + JSON.stringify(String(v));
+  }
+  key += ']';
   if (cfg.versionColumn && (cfg.conflict === 'last-write-wins' || cfg.conflict === 'park')) {
     if (values[cfg.versionColumn] === undefined) {
       throw permanent(`sql-upsert: record has no ${cfg.versionColumn}`, { code: 'NO_VERSION' });
@@ -86,8 +181,9 @@ export function toRow(cfg: SqlUpsertConfig, record: SinkRecord): TargetRow {
   }
   return {
     values,
-    key: JSON.stringify(key.map(String)),
+    key,
     deleted: cfg.deleteFlag ? fields[cfg.deleteFlag] === true : false,
+    shape,
   };
 }
 
@@ -136,11 +232,10 @@ export function groupByColumns(
   // row) and sort the column list once per group for a stable statement text.
   const byShape = new Map<string, { columns: string[]; rows: TargetRow[] }>();
   for (const row of rows) {
-    const names = Object.keys(row.values);
-    const shape = names.join(',');
+    const shape = row.shape ?? Object.keys(row.values).join(',');
     let group = byShape.get(shape);
     if (!group) {
-      const columns = names.sort();
+      const columns = Object.keys(row.values).sort();
       const id = columns.join(',');
       group = groups.get(id) ?? { columns, rows: [] };
       groups.set(id, group);

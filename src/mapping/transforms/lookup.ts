@@ -3,13 +3,37 @@
  * (read once at load), or a crosswalk in the store (id in one system → id in
  * another). A miss rejects the record unless `onMiss` says `null` or `keep`;
  * crosswalks also take `park` (reject until the entry exists, then retry) and
- * `create` (mint a canonical id, a UUID, and store it).
+ * `create` (mint a canonical id, a UUID, and store it once: the first writer
+ * wins, also across processes).
+ *
+ * A crosswalk is named `crosswalk: { system: sap, entity: customer }` (the
+ * external id → canonical id table of one system and entity, namespace
+ * `sap:customer`) or by its namespace string.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { FieldFailure, OptionError, show, type OptionReader, type TransformDef } from './types.js';
+
+const PART = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** `crosswalk:` as a namespace string or `{ system, entity }`. */
+function namespaceOf(opts: OptionReader): string | undefined {
+  const v = opts.raw('crosswalk');
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  const r = opts.record('crosswalk') ?? {};
+  const { system, entity } = r;
+  const extra = Object.keys(r).filter((k) => k !== 'system' && k !== 'entity');
+  if (typeof system !== 'string' || typeof entity !== 'string' || extra.length > 0) {
+    throw new OptionError('crosswalk', 'expected { system: name, entity: name } or a namespace');
+  }
+  if (!PART.test(system) || !PART.test(entity)) {
+    throw new OptionError('crosswalk', 'system and entity: letters, digits, _ . -');
+  }
+  return `${system}:${entity}`;
+}
 
 type OnMiss = 'reject' | 'park' | 'null' | 'keep' | 'create';
 
@@ -68,7 +92,7 @@ export const LOOKUP_TRANSFORMS: Record<string, TransformDef> = {
     output: 'unknown',
     async: (opts) => opts.has('crosswalk'),
     create(opts) {
-      const namespace = opts.string('crosswalk');
+      const namespace = namespaceOf(opts);
       const onMiss = onMissOf(opts, namespace !== undefined);
       const table = tableOf(opts);
       if (namespace !== undefined && table) {
@@ -100,11 +124,10 @@ export const LOOKUP_TRANSFORMS: Record<string, TransformDef> = {
         if (onMiss !== 'create') return miss(onMiss, v, `crosswalk ${namespace}`);
         let pending = creating.get(key);
         if (!pending) {
-          pending = (async () => {
-            await crosswalk.put(namespace, key, randomUUID());
-            // Read back: another process may have created it at the same time.
-            return (await crosswalk.lookup(namespace, key)) as string;
-          })().finally(() => creating.delete(key));
+          // The first writer wins: another process minting at the same time gets the same id.
+          pending = crosswalk
+            .putIfAbsent(namespace, key, randomUUID())
+            .finally(() => creating.delete(key));
           creating.set(key, pending);
         }
         return pending;

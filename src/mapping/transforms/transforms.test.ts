@@ -216,6 +216,10 @@ describe('lookup', () => {
     const crosswalk = {
       lookup: async (ns: string, id: string) => rows.get(`${ns}/${id}`),
       put: async (ns: string, id: string, target: string) => void rows.set(`${ns}/${id}`, target),
+      putIfAbsent: async (ns: string, id: string, target: string) => {
+        if (!rows.has(`${ns}/${id}`)) rows.set(`${ns}/${id}`, target);
+        return rows.get(`${ns}/${id}`) as string;
+      },
     } as never;
     const mapper = compileMapping(
       parseMapping('- { source: k, target: c, transform: lookup, crosswalk: crm, onMiss: create }'),

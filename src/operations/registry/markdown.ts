@@ -106,6 +106,9 @@ export function integrationPage(e: RegistryEntry): string {
     ['freshness', cell(e.freshness ?? 'no expectation declared')],
     ['alert routes', e.alertRoutes.length ? cell(e.alertRoutes.join(', ')) : 'none configured'],
     ['runbook', cell(e.runbook ?? 'not documented')],
+    ...(e.models.length
+      ? [['canonical models', cell(e.models.join(', '))] as [string, string]]
+      : []),
   ];
   const secrets = e.secrets.length
     ? [
@@ -183,5 +186,25 @@ export function indexPage(project: string, entries: readonly RegistryEntry[]): s
         `| [${e.id}](${e.id}.md) | ${e.pattern} | ${cell(e.owner.team)} | ${cell(e.customerOwner ?? '-')} | ${cell(e.freshness ?? '-')} | ${e.check?.status ?? '-'} |`,
     ),
     '',
+    ...modelsSection(entries),
   ].join('\n');
+}
+
+/** Canonical model versions and the integrations producing each; nothing when none declare one. */
+function modelsSection(entries: readonly RegistryEntry[]): string[] {
+  const by = new Map<string, string[]>();
+  for (const e of entries) for (const m of e.models) by.set(m, [...(by.get(m) ?? []), e.id]);
+  if (by.size === 0) return [];
+  return [
+    '## Canonical models',
+    '',
+    '| model | produced by |',
+    '| --- | --- |',
+    ...[...by.keys()]
+      .sort()
+      .map(
+        (m) => `| ${cell(m)} | ${(by.get(m) ?? []).map((id) => `[${id}](${id}.md)`).join(', ')} |`,
+      ),
+    '',
+  ];
 }

@@ -85,6 +85,8 @@ export interface RegistryEntry {
   metrics: string[];
   alertRoutes: string[];
   runbook: string | null;
+  /** Canonical models its mapping steps produce, as `name vN` (`produces:` of a mapping document). */
+  models: string[];
   check: { status: string; items: Array<{ id: string; status: string; reason: string }> } | null;
   live: RegistryLive | null;
 }
@@ -205,6 +207,7 @@ export function registryEntry(
     metrics: metricNames(p.id),
     alertRoutes: [...(live.alertRoutes ?? [])],
     runbook: def.docs?.runbook ?? null,
+    models: modelsProduced(def.steps ?? []),
     check: live.check
       ? {
           status: live.check.status,
@@ -213,6 +216,16 @@ export function registryEntry(
       : null,
     live: status || live.rotation ? liveState(p, status, live) : null,
   };
+}
+
+/** What mapping steps declare they produce (`mappingStep` sets `produces` on the step). */
+function modelsProduced(steps: readonly unknown[]): string[] {
+  const out = new Set<string>();
+  for (const step of steps) {
+    const ref = (step as { produces?: { name?: unknown; version?: unknown } } | null)?.produces;
+    if (ref && typeof ref.name === 'string') out.add(`${ref.name} v${String(ref.version)}`);
+  }
+  return [...out].sort();
 }
 
 function iso(at: number | null): string {

@@ -222,3 +222,29 @@ describe('the registry folder', () => {
     expect(withoutLive(page)).toContain('## Checklist');
   });
 });
+
+describe('canonical models in the registry', () => {
+  it('lists the model versions each integration produces, on its page and in the index', async () => {
+    const { ModelRegistry, mappingStep, parseMapping } = await import('../../mapping/index.js');
+    const models = new ModelRegistry([
+      {
+        name: 'position',
+        version: 2,
+        schema: { type: 'object', properties: { id: { type: 'string' } } },
+      },
+    ]);
+    const doc = parseMapping(
+      'produces: { model: position, version: 2 }\nfields:\n  - { source: id, target: id, transform: string, required: true }',
+      { file: 'position.yaml', models },
+    );
+    const e = entry({ steps: [mappingStep(doc)] });
+    expect(e.models).toEqual(['position v2']);
+    expect(integrationPage(e)).toContain('| canonical models | position v2 |');
+    const { indexPage } = await import('./index.js');
+    expect(indexPage('acme', [e, entry({ id: 'other' })])).toContain(
+      '## Canonical models\n\n| model | produced by |\n| --- | --- |\n| position v2 | [positions](positions.md) |',
+    );
+    expect(entry().models).toEqual([]);
+    expect(indexPage('acme', [entry()])).not.toContain('Canonical models');
+  });
+});

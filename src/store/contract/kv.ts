@@ -11,6 +11,18 @@ import { RICH_JSON, T0, range, type Harness } from './support.js';
  */
 export function keyValueContract(h: Harness): void {
   describe('crosswalk', () => {
+    it('putIfAbsent keeps the first target id, also between concurrent writers', async () => {
+      const ns = 'shop:customer';
+      const first = await Promise.all([
+        h.store.crosswalk.putIfAbsent(ns, 'cus-1', 'c-a'),
+        h.store.crosswalk.putIfAbsent(ns, 'cus-1', 'c-b'),
+      ]);
+      expect(first[0]).toBe(first[1]);
+      expect(await h.store.crosswalk.lookup(ns, 'cus-1')).toBe(first[0]);
+      expect(await h.store.crosswalk.putIfAbsent(ns, 'cus-1', 'c-z')).toBe(first[0]);
+      expect(await h.store.crosswalk.putIfAbsent(ns, 'cus-2', 'c-b')).toBe('c-b');
+    });
+
     it('maps, overwrites and looks up in both directions', async () => {
       const ns = 'customer:crm->erp';
       expect(await h.store.crosswalk.lookup(ns, 'crm-1')).toBeUndefined();

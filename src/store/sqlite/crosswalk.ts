@@ -17,6 +17,7 @@ import type { SqliteContext } from './context.js';
 export class SqliteCrosswalkRepo implements CrosswalkRepo {
   readonly #ctx: SqliteContext;
   readonly #put: Database.Statement<[string, string, string]>;
+  readonly #insert: Database.Statement<[string, string, string]>;
   readonly #lookup: Database.Statement<[string, string], { target_id: string }>;
   readonly #reverse: Database.Statement<[string, string], { source_id: string }>;
   readonly #many: Database.Statement<[string, string], { source_id: string; target_id: string }>;
@@ -27,6 +28,10 @@ export class SqliteCrosswalkRepo implements CrosswalkRepo {
     this.#put = db.prepare(
       `INSERT INTO crosswalk (namespace, source_id, target_id) VALUES (?, ?, ?)
        ON CONFLICT (namespace, source_id) DO UPDATE SET target_id = excluded.target_id`,
+    );
+    this.#insert = db.prepare(
+      `INSERT INTO crosswalk (namespace, source_id, target_id) VALUES (?, ?, ?)
+       ON CONFLICT (namespace, source_id) DO NOTHING`,
     );
     this.#lookup = db.prepare(
       'SELECT target_id FROM crosswalk WHERE namespace = ? AND source_id = ?',
@@ -45,6 +50,15 @@ export class SqliteCrosswalkRepo implements CrosswalkRepo {
     requireText('sourceId', sourceId);
     requireText('targetId', targetId);
     await this.#ctx.write(() => this.#put.run(namespace, sourceId, targetId));
+  }
+
+  async putIfAbsent(namespace: string, sourceId: string, targetId: string): Promise<string> {
+    requireText('namespace', namespace);
+    requireText('sourceId', sourceId);
+    requireText('targetId', targetId);
+    await this.#ctx.write(() => this.#insert.run(namespace, sourceId, targetId));
+    // Committed: whichever writer came first, this is what everyone reads.
+    return (await this.lookup(namespace, sourceId)) as string;
   }
 
   async lookup(namespace: string, sourceId: string): Promise<string | undefined> {
