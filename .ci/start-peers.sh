@@ -39,6 +39,16 @@ if [ ! -x /usr/sbin/sshd ] && [ "$(id -u)" = 0 ]; then
     echo "peer sshd: install failed; SFTP tests will fail and say so"
 fi
 
+# strace injects disk faults (PEERS.md): the webhook disk-fault test runs the receiver under
+# `strace -f -P <store WAL> -e inject=...:error=ENOSPC`; it only needs the binary.
+if ! command -v strace >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "peer strace: installing strace"
+  export DEBIAN_FRONTEND=noninteractive
+  (apt-get install -y --no-install-recommends strace >/dev/null 2>&1 ||
+    { apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends strace >/dev/null 2>&1; }) ||
+    echo "peer strace: install failed; the disk-fault test will fail and say so"
+fi
+
 if command -v pg_ctlcluster >/dev/null 2>&1; then
   start postgresql 5432 pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
 fi

@@ -16,6 +16,7 @@ import { registerReplay } from './commands/replay.js';
 import { registerRun } from './commands/run.js';
 import { registerSecrets } from './commands/secrets.js';
 import { registerStatus } from './commands/status.js';
+import { registerWebhooks } from './commands/webhooks.js';
 import { EXIT_CODES_HELP, ExitCode, errorText, exitCodeFor } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
 import { createRoot, type Root } from './program.js';
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIo, done: (exitCode: number) => void): Root 
   registerRejects(root, io, done);
   registerConflicts(root, io, done);
   registerPause(root, io, done);
+  registerWebhooks(root, io, done);
   addExitCodeHelp(root as unknown as Command);
   return root;
 }

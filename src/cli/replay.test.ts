@@ -250,12 +250,13 @@ describe('patchbay replay of a webhook integration', () => {
     const result = JSON.parse(bypassed.out) as {
       status: string;
       range: { dedupe?: string };
-      counts: { read: number; written: number };
+      counts: { read: number; written: number; skipped: number };
     };
+    // The tampered envelope is read, fails re-verification and is counted as skipped.
     expect(result).toMatchObject({
       status: 'succeeded',
       range: { dedupe: 'bypass' },
-      counts: { read: 2, written: 2 },
+      counts: { read: 3, written: 2, skipped: 1 },
     });
     expect(applied(dir)).toEqual(['evt_10', 'evt_30']);
     expect(bypassed.err).toContain(

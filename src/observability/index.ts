@@ -13,6 +13,12 @@ export {
 } from './metrics.js';
 export { LatencyWindow, type LatencyWindowOptions } from './latency-window.js';
 export {
+  WebhookMetrics,
+  type WebhookEventOutcome,
+  type WebhookMetricsOptions,
+  type WebhookOutcome,
+} from './webhook-metrics.js';
+export {
   buildAdminApp,
   startAdminServer,
   type AdminAppOptions,

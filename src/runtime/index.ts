@@ -10,6 +10,7 @@ export {
   type ProjectOptions,
   type SecretInfo,
   type LoadedSecretInfo,
+  type WebhooksOptions,
 } from './project.js';
 export { executeRun, type RunOptions, type RunResult } from './execute-run.js';
 export { prepareAll, prepareIntegration, type PreparedIntegration } from './prepare.js';
@@ -20,6 +21,7 @@ export {
   type IntegrationStatus,
   type StreamFreshness,
 } from './status.js';
+export { lastKnownGoodOf, type LastKnownGoodStatus } from './last-known-good-status.js';
 export { Scheduler, nextDue, type FireReason, type SchedulerHooks } from './scheduler.js';
 export { insideQuietWindow } from './quiet-window.js';
 export { CheckpointTracker } from './checkpoint-tracker.js';

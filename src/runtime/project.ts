@@ -65,6 +65,37 @@ export interface ProjectOptions {
    * the owner team of the integration using it, rotated every `365d`.
    */
   secrets?: Record<string, SecretInfo>;
+  /**
+   * Subscriber endpoints Patchbay sends webhooks to. When any are declared,
+   * `patchbay run` starts the delivery worker and `patchbay webhooks
+   * recover` knows them. Default: none.
+   */
+  webhooks?: WebhooksOptions;
+}
+
+/**
+ * The webhook sender of a project: where messages wait (an outbox
+ * partition) and the endpoints they go to.
+ *
+ * @example
+ * ```ts
+ * const webhooks: WebhooksOptions = {
+ *   endpoints: [{ id: 'acme', url: 'https://hooks.acme.example/patchbay', secrets: ['env:ACME_WEBHOOK_SECRET'] }],
+ *   pollInterval: '1s',
+ * };
+ * ```
+ */
+export interface WebhooksOptions {
+  /** The outbox partition (an integration id) messages are enqueued in. Default `webhooks`. */
+  integrationId?: string;
+  /**
+   * Endpoints: a stable `id`, the `url`, `whsec_` secret references (current
+   * first; all sign during a rotation) and host names trusted although they
+   * resolve to internal addresses (`allowHosts`, SSRF guard).
+   */
+  endpoints: Array<{ id: string; url: string; secrets: string[]; allowHosts?: string[] }>;
+  /** How often the delivery worker looks for due messages. Default `1s`. */
+  pollInterval?: Duration;
 }
 
 /**
@@ -120,6 +151,10 @@ export interface Project {
   alerts: AlertsOptions | undefined;
   /** {@link ProjectOptions.secrets}, with periods parsed; `{}` when none are declared. */
   secrets: Record<string, LoadedSecretInfo>;
+  /** {@link ProjectOptions.webhooks} with defaults applied; `undefined` when no endpoint is declared. */
+  webhooks:
+    | { integrationId: string; endpoints: WebhooksOptions['endpoints']; pollIntervalMs: number }
+    | undefined;
 }
 
 const durationSchema = z.union([z.number().nonnegative(), z.string().min(1)]).refine(
@@ -149,6 +184,31 @@ const secretsSchema = z
     error: 'every key must be a secret reference such as env:NAME or file:/path',
   });
 
+const webhooksSchema = z
+  .object({
+    integrationId: z.string().min(1).optional(),
+    endpoints: z
+      .array(
+        z
+          .object({
+            id: z
+              .string()
+              .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'letters, digits, . _ - only' }),
+            url: z.url({ protocol: /^https?$/ }),
+            secrets: z
+              .array(z.string().refine(isSecretRef, { error: 'must be a secret reference' }))
+              .min(1),
+            allowHosts: z.array(z.string().min(1)).optional(),
+          })
+          .strict(),
+      )
+      .refine((list) => new Set(list.map((e) => e.id)).size === list.length, {
+        error: 'endpoint ids must be unique',
+      }),
+    pollInterval: durationSchema.optional(),
+  })
+  .strict();
+
 const projectSchema = z
   .object({
     name: z.string().min(1).optional(),
@@ -173,6 +233,7 @@ const projectSchema = z
     shutdownGraceSeconds: z.number().positive().optional(),
     alerts: alertsSchema.optional(),
     secrets: secretsSchema.optional(),
+    webhooks: webhooksSchema.optional(),
   })
   .strict();
 
@@ -314,6 +375,14 @@ export async function loadProject(path: string): Promise<Project> {
     logLevel: options.logLevel ?? 'info',
     shutdownGraceSeconds: options.shutdownGraceSeconds ?? 30,
     alerts: options.alerts,
+    webhooks:
+      options.webhooks && options.webhooks.endpoints.length > 0
+        ? {
+            integrationId: options.webhooks.integrationId ?? 'webhooks',
+            endpoints: options.webhooks.endpoints,
+            pollIntervalMs: parseDuration(options.webhooks.pollInterval ?? '1s'),
+          }
+        : undefined,
     secrets: Object.fromEntries(
       Object.entries(options.secrets ?? {}).map(([ref, info]) => [
         ref,

@@ -223,6 +223,39 @@ export interface OutboxItem {
 }
 
 /**
+ * A window of finished deliveries to send again, for {@link OutboxRepo.requeue}.
+ * The window is on the enqueue time (`createdAt`), both bounds inclusive.
+ *
+ * @example
+ * ```ts
+ * const window: OutboxRequeue = {
+ *   integrationId: 'webhooks',
+ *   destination: 'webhook:acme',
+ *   from: Date.parse('2026-11-17T06:00:00Z'),
+ *   to: Date.parse('2026-11-17T09:00:00Z'),
+ *   statuses: ['dead'],
+ * };
+ * const resent = await store.outbox.requeue(window);
+ * ```
+ */
+export interface OutboxRequeue {
+  integrationId: string;
+  destination: string;
+  /** Earliest `createdAt`, inclusive. */
+  from: EpochMs;
+  /** Latest `createdAt`, inclusive. */
+  to: EpochMs;
+  /**
+   * Which finished deliveries to send again: `dead` (failed for good) and/or
+   * `delivered`. Deliveries still `pending` or `delivering` are on their way
+   * already and are never touched.
+   */
+  statuses: ReadonlyArray<'dead' | 'delivered'>;
+  /** When the re-sent deliveries become due. Default: the store's clock. */
+  now?: EpochMs | undefined;
+}
+
+/**
  * Pending outbound deliveries with attempts and next-attempt time.
  *
  * @example
@@ -253,6 +286,14 @@ export interface OutboxRepo {
   /** Durable. Reschedules at `nextAttemptAt`, or marks dead when null. */
   markFailed(id: string, error: SerializedError, nextAttemptAt: EpochMs | null): Promise<void>;
   count(integrationId: string, status?: OutboxStatus): Promise<number>;
+  /**
+   * Durable. Sends a window of finished deliveries again: each matching row
+   * becomes `pending`, due at `now`, with `attempts` 0 and no last error (a
+   * fresh retry schedule), keeping its id, payload and idempotency key.
+   * Returns the rows as they were before (status, attempts, last error), in
+   * id order.
+   */
+  requeue(window: OutboxRequeue): Promise<OutboxItem[]>;
 }
 
 // ───────────────────────── idempotency ─────────────────────────
@@ -677,16 +718,27 @@ export interface RunRepo {
 // ───────────────────────── crosswalk ─────────────────────────
 
 /**
- * Maps an id in one system to the id in another.
+ * Crosswalk ID tables: (system, entity, external id) ↔ canonical id, stored
+ * as namespace `<system>:<entity>` (see `crosswalkNamespace` in
+ * `patchbay/mapping`), source id = the external id, target id = the
+ * canonical id. `reverse` answers the external ids of a canonical id in one
+ * system, so an id travels system A → canonical → system B.
  *
  * @example
  * ```ts
- * await store.crosswalk.put('shop->erp:customer', 'cus_9f2k', 'ERP-000311');
- * const erpId = await store.crosswalk.lookup('shop->erp:customer', 'cus_9f2k'); // 'ERP-000311'
+ * await store.crosswalk.put('shop:customer', 'cus_9f2k', 'c-000311');
+ * const canonical = await store.crosswalk.lookup('shop:customer', 'cus_9f2k'); // 'c-000311'
+ * const [erpId] = await store.crosswalk.reverse('erp:customer', canonical!);
  * ```
  */
 export interface CrosswalkRepo {
   put(namespace: string, sourceId: string, targetId: string): Promise<void>;
+  /**
+   * Durable. Stores the mapping only when `sourceId` has none yet and
+   * returns the target id that is stored: `targetId`, or the one another
+   * writer (maybe another process) stored first. For minting canonical ids.
+   */
+  putIfAbsent(namespace: string, sourceId: string, targetId: string): Promise<string>;
   lookup(namespace: string, sourceId: string): Promise<string | undefined>;
   reverse(namespace: string, targetId: string): Promise<string[]>;
   /** Batch lookup; ids without a mapping are absent from the result. */

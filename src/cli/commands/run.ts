@@ -12,9 +12,12 @@ import type { CliIo } from '../io.js';
 import { durationMs, port, type Done, type Root } from '../program.js';
 import { cliLogger, openProject, openStore, selectIntegrations } from '../project.js';
 import { cliRuntime } from '../runtime.js';
+import { startProjectSender } from '../webhook-sender.js';
+import type { WebhookSender } from '../../connectors/webhook/sender/sender.js';
 import { runOnce, runUntilStopped } from './run-modes.js';
 import { PatchbayMetrics, type ItemStage } from '../../observability/metrics.js';
 import { startAdminServer, type AdminServer } from '../../observability/admin-server.js';
+import { WebhookMetrics } from '../../observability/webhook-metrics.js';
 import { readinessChecks } from '../../observability/readiness.js';
 import { startAlerting, type Alerting } from '../../operations/wiring.js';
 import type { Project } from '../../runtime/project.js';
@@ -80,7 +83,9 @@ async function startAdmin(
         // Webhook receivers (issue 5): one raw-body route per webhook integration.
         const { store, secrets, logger, now } = deps.runtime.services;
         const targets = webhookTargets(deps.runtime.integrations.values());
-        void app.register(webhookRoutes({ targets, store, secrets, logger, now }));
+        const webhookMetrics = new WebhookMetrics(deps.metrics.registry);
+        for (const t of targets) webhookMetrics.registerIntegration(t.integrationId);
+        void app.register(webhookRoutes({ targets, store, secrets, logger, now, webhookMetrics }));
       },
     });
     io.stderr.write(
@@ -132,6 +137,7 @@ export async function runCommand(io: CliIo, opts: RunCommandOptions): Promise<nu
   };
   let admin: AdminServer | undefined;
   let alerting: Alerting | undefined;
+  let sender: WebhookSender | undefined;
   let closed: Promise<void> | undefined;
   const shutdown = () =>
     (closed ??= (async () => {
@@ -143,6 +149,7 @@ export async function runCommand(io: CliIo, opts: RunCommandOptions): Promise<nu
           `patchbay: in-flight work did not finish within ${project.shutdownGraceSeconds}s; its items will be read again next run\n`,
         );
       }
+      await sender?.close();
       await gauges.stop();
       await alerting?.stop();
       await admin?.close();
@@ -173,6 +180,8 @@ export async function runCommand(io: CliIo, opts: RunCommandOptions): Promise<nu
       logger,
       read: () => rt.status(),
     });
+    // Webhook endpoints declared: deliver their outbox messages while running (issue 5).
+    sender = startProjectSender(project, { store, secrets: rt.services.secrets, logger });
     const code = await runUntilStopped(io, runtime, { forMs: opts.for, shutdown });
     awaitShutdown = code !== ExitCode.Failed;
     return code;

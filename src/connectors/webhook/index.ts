@@ -14,12 +14,14 @@ export {
 } from './config.js';
 export {
   webhookHandler,
+  recordAnswer,
   type ReceiverDeps,
   type WebhookRequest,
   type WebhookResponse,
   type WebhookTarget,
 } from './receive.js';
 export { webhookRoutes, webhookTargets, webhookPath, type WebhookRoutesOptions } from './routes.js';
+export { attachWebhookMetrics, webhookMetricsOf, type WebhookReceiverMetrics } from './metrics.js';
 export { webhookRequestListener } from './node-http.js';
 export {
   planOrdering,
@@ -37,9 +39,16 @@ export { hmacScheme, type HmacSchemeOptions } from './schemes/hmac.js';
 export type { SignatureScheme, VerifyFailure, VerifyInput, VerifyResult } from './schemes/types.js';
 export type { HmacAlgorithm, SignatureEncoding } from './schemes/crypto.js';
 export {
+  DISABLED_ENDPOINTS,
   WebhookSender,
   type WebhookEndpoint,
   type WebhookSenderOptions,
   type SendTick,
 } from './sender/sender.js';
 export { DELIVERY_SCHEDULE_MS, nextAttemptAt } from './sender/schedule.js';
+export {
+  isEndpointDisabled,
+  recoverDeliveries,
+  type RecoverOptions,
+  type RecoverResult,
+} from './sender/recover.js';

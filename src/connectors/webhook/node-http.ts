@@ -4,7 +4,7 @@
  * (keeping the admin API off the internet) and for the leanest ingest path.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { webhookHandler, type WebhookResponse } from './receive.js';
+import { recordAnswer, webhookHandler, type WebhookResponse } from './receive.js';
 import { webhookPath, type WebhookRoutesOptions } from './routes.js';
 
 function send(
@@ -44,7 +44,7 @@ export function webhookRequestListener(
   const routes = new Map(
     options.targets.map((t) => [
       webhookPath(t),
-      { max: t.config.maxBodyBytes, handle: webhookHandler(t, options) },
+      { id: t.integrationId, max: t.config.maxBodyBytes, handle: webhookHandler(t, options) },
     ]),
   );
   return (req, res) => {
@@ -55,7 +55,9 @@ export function webhookRequestListener(
     const tooLarge = () => {
       // Answer at once and close: reading the rest of an oversize body would be wasted work.
       res.setHeader('connection', 'close');
-      send(res, failure(413, 'BODY_TOO_LARGE'));
+      const answer = failure(413, 'BODY_TOO_LARGE');
+      if (options.webhookMetrics) recordAnswer(options.webhookMetrics, route.id, answer, 0);
+      send(res, answer);
       req.resume();
     };
     if (Number(req.headers['content-length'] ?? 0) > route.max) return tooLarge();

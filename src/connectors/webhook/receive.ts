@@ -17,6 +17,7 @@ import {
   parseEventTime,
   storableHeaders,
 } from './envelope.js';
+import { attachWebhookMetrics, type WebhookReceiverMetrics } from './metrics.js';
 import { notifyStored } from './wakeup.js';
 
 /**
@@ -49,6 +50,12 @@ export interface ReceiverDeps {
   now?: () => number;
   /** Counts `received`, `duplicate` and `rejected` items, when given. */
   metrics?: { recordItems(integration: string, stage: string, count: number): void };
+  /**
+   * Receiver counters by outcome, status and reason, and the ack-latency
+   * histogram (`WebhookMetrics` from `patchbay/observability`), when given.
+   * The `webhook` source reading the same store reports there too.
+   */
+  webhookMetrics?: WebhookReceiverMetrics | undefined;
   /** How long resolved secrets are reused, in ms. Default 5000; rotation takes effect within it. */
   secretCacheMs?: number;
 }
@@ -130,7 +137,7 @@ export function webhookHandler(
     return answer(status, code, extra);
   };
 
-  return async (req) => {
+  const handle = async (req: WebhookRequest): Promise<WebhookResponse> => {
     if (req.body.length > config.maxBodyBytes) return reject(413, 'BODY_TOO_LARGE');
     const headers = flatHeaders(req.headers);
     const type = mediaType(headers['content-type']);
@@ -206,4 +213,39 @@ export function webhookHandler(
       return reject(503, 'STORE_UNAVAILABLE', { 'retry-after': retryAfter });
     }
   };
+
+  const sink = deps.webhookMetrics;
+  if (!sink) return handle;
+  attachWebhookMetrics(deps.store, sink);
+  return async (req) => {
+    const started = performance.now();
+    const res = await handle(req);
+    recordAnswer(sink, id, res, performance.now() - started);
+    return res;
+  };
+}
+
+/**
+ * Counts one answer on the receiver's metrics (outcome from status and code).
+ *
+ * @example
+ * ```ts
+ * recordAnswer(webhookMetrics, 'gh-pushes', { status: 413, headers: {}, body: { error: { code: 'BODY_TOO_LARGE' } } }, 0);
+ * ```
+ */
+export function recordAnswer(
+  sink: WebhookReceiverMetrics,
+  integrationId: string,
+  res: Pick<WebhookResponse, 'status' | 'body'>,
+  latencyMs: number,
+): void {
+  const body = res.body as { code?: unknown; error?: { code?: unknown } };
+  const code =
+    typeof body.code === 'string'
+      ? body.code
+      : typeof body.error?.code === 'string'
+        ? body.error.code
+        : 'URL_VERIFICATION';
+  const outcome = res.status >= 300 ? 'rejected' : code === 'DUPLICATE' ? 'duplicate' : 'accepted';
+  sink.recordWebhookRequest(integrationId, outcome, res.status, code, latencyMs);
 }

@@ -172,6 +172,15 @@ describe('webhook replay', () => {
     const result = await h.runtime.run('hooks', window(0, 10, 'bypass'));
     expect(result.status).toBe('succeeded');
     expect(sink.ids).toEqual(['evt_1', 'evt_4']);
+    // The failures are in the run's counts (and its stored record), not only in the log.
+    expect(result.counts).toMatchObject({
+      read: 4,
+      written: 2,
+      skipped: 2,
+      errorsByKind: { auth: 2 },
+    });
+    const [run] = await h.store.runs.list('hooks', { limit: 1 });
+    expect(run?.counts).toMatchObject({ skipped: 2, errorsByKind: { auth: 2 } });
     const failures = h.log
       .records()
       .filter(

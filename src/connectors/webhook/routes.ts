@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { WebhookConfig } from './config.js';
-import { webhookHandler, type ReceiverDeps, type WebhookTarget } from './receive.js';
+import { recordAnswer, webhookHandler, type ReceiverDeps, type WebhookTarget } from './receive.js';
 
 /**
  * Options of {@link webhookRoutes}.
@@ -79,9 +79,15 @@ export function webhookRoutes(
   return async (app) => {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    const byPath = new Map(options.targets.map((t) => [webhookPath(t), t.integrationId]));
     app.setErrorHandler((err: FastifyError, req, reply) => {
       const { status, code } = errorStatus(err);
       if (status >= 500) options.logger.error({ err, url: req.url }, 'webhook request failed');
+      // Body limit and media type are refused by fastify before the handler runs.
+      const id = byPath.get(req.url.split('?')[0] ?? '');
+      if (options.webhookMetrics && id !== undefined) {
+        recordAnswer(options.webhookMetrics, id, { status, body: { error: { code } } }, 0);
+      }
       return reply.code(status).send({ error: { code } });
     });
     for (const target of options.targets) {

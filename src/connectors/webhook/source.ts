@@ -15,6 +15,7 @@ import { redactDeep } from '../../core/secrets/redaction.js';
 import type { InboxItem } from '../../store/types.js';
 import { schemeFor, webhookConfigSchema, type WebhookConfig } from './config.js';
 import { parseBody } from './envelope.js';
+import { webhookMetricsOf } from './metrics.js';
 import { planOrdering, recordApplied } from './ordering.js';
 import { waitForStored } from './wakeup.js';
 
@@ -90,9 +91,11 @@ async function settleStale(
         lastSeenAt: now,
       });
       await ctx.store.inbox.fail(item.id, error.toJSON(), null);
+      webhookMetricsOf(ctx.store)?.recordWebhookEvent(ctx.integrationId, 'stale_parked');
       ctx.logger.warn(facts, 'out-of-order webhook event parked');
     } else {
       await ctx.store.inbox.complete(item.id);
+      webhookMetricsOf(ctx.store)?.recordWebhookEvent(ctx.integrationId, 'stale_skipped');
       ctx.logger.info(facts, 'out-of-order webhook event skipped');
     }
   }
@@ -139,6 +142,7 @@ async function deadLetterExhausted(ctx: ReadContext, items: InboxItem[]): Promis
       lastSeenAt: now,
     });
     await ctx.store.inbox.fail(item.id, error.toJSON(), null);
+    webhookMetricsOf(ctx.store)?.recordWebhookEvent(ctx.integrationId, 'attempts_exhausted');
     ctx.logger.warn(
       { eventId: item.eventId, attempts: item.attempts },
       'webhook envelope dead-lettered',
@@ -194,6 +198,7 @@ async function* replayInbox(
     if (page.length === 0) break;
     afterId = page.at(-1)?.id;
     const chosen: InboxItem[] = [];
+    let verifyFailed = 0;
     for (const item of page) {
       // Respecting de-duplication: only an envelope that was never applied and
       // never will be by the live path (dead: parked, exhausted) goes again.
@@ -210,7 +215,7 @@ async function* replayInbox(
           toleranceMs,
         });
         if (!result.ok) {
-          tally.verifyFailed += 1;
+          verifyFailed += 1;
           ctx.logger.warn(
             { inboxId: item.id, eventId: item.eventId, reason: result.reason },
             'stored webhook envelope failed re-verification: skipped, not applied',
@@ -221,14 +226,24 @@ async function* replayInbox(
       chosen.push(item);
     }
     yielded += page.length;
-    if (chosen.length === 0) continue;
+    tally.verifyFailed += verifyFailed;
+    if (verifyFailed > 0) {
+      webhookMetricsOf(ctx.store)?.recordWebhookEvent(
+        ctx.integrationId,
+        'replay_verify_failed',
+        verifyFailed,
+      );
+    }
+    if (chosen.length === 0 && verifyFailed === 0) continue;
     tally.applied += chosen.length;
+    // Failed re-verifications count in the run as read, skipped and `auth` errors.
     yield {
       items: chosen.map((item) => ({
         key: item.eventId ?? `inbox:${item.id}`,
         data: toEvent(item),
         occurredAt: item.occurredAt ?? undefined,
       })),
+      ...(verifyFailed > 0 ? { dropped: { count: verifyFailed, errorKind: 'auth' as const } } : {}),
     };
   }
   ctx.logger.info(

@@ -138,6 +138,60 @@ export function outboxContract(h: Harness): void {
       expect(retry?.lastError).toEqual(sampleError());
     });
 
+    it('requeues a window of finished deliveries by enqueue time, and nothing else', async () => {
+      // Enqueue times come from the store's clock: step past each millisecond so they differ.
+      const created: number[] = [];
+      const ids: string[] = [];
+      for (const n of range(4)) {
+        const before = Date.now();
+        while (Date.now() === before) await new Promise((r) => setTimeout(r, 1));
+        ids.push((await h.store.outbox.enqueue(delivery(n, { idempotencyKey: `r${n}` }))).id);
+      }
+      await h.store.outbox.enqueue(delivery(9, { destination: 'http:other' }));
+      const claimed = await h.store.outbox.claimDue({ ...CLAIM, limit: 10, now: T0 });
+      for (const id of ids) created.push(claimed.find((c) => c.id === id)!.createdAt);
+      const [a, b, c, d] = ids as [string, string, string, string];
+      await h.store.outbox.markFailed(a, sampleError('permanent'), null);
+      await h.store.outbox.markFailed(b, sampleError('permanent'), null);
+      await h.store.outbox.markDelivered(c);
+      await h.store.outbox.markFailed(d, sampleError(), T0 + 60_000);
+      const other = claimed.find((o) => o.destination === 'http:other')!;
+      await h.store.outbox.markFailed(other.id, sampleError('permanent'), null);
+
+      // Window b..d on http:erp: b is dead, c delivered (not asked for), d still pending.
+      const window = {
+        integrationId: 'orders',
+        destination: 'http:erp',
+        from: created[1]!,
+        to: created[3]!,
+        now: T0 + 5,
+      };
+      const dead = await h.store.outbox.requeue({ ...window, statuses: ['dead'] });
+      expect(dead.map((o) => [o.id, o.status, o.attempts])).toEqual([[b, 'dead', 1]]);
+      expect(dead[0]?.lastError).toEqual(sampleError('permanent'));
+      expect(await h.store.outbox.count('orders', 'dead')).toBe(2); // a and the other destination
+      const [again] = await h.store.outbox.claimDue({ ...CLAIM, limit: 10, now: T0 + 5 });
+      expect(again).toMatchObject({ id: b, attempts: 1, nextAttemptAt: T0 + 5, lastError: null });
+      expect(again?.payload).toEqual({ n: 1 });
+      expect(again?.idempotencyKey).toBe('r1');
+
+      const all = await h.store.outbox.requeue({ ...window, statuses: ['dead', 'delivered'] });
+      expect(all.map((o) => [o.id, o.status])).toEqual([[c, 'delivered']]);
+      expect(await h.store.outbox.count('orders', 'delivered')).toBe(0);
+      await rejectsWith(h.store.outbox.requeue({ ...window, statuses: [] }), {
+        kind: 'validation',
+        code: 'STORE_INVALID_ARGUMENT',
+      });
+      await rejectsWith(
+        h.store.outbox.requeue({ ...window, from: window.to + 1, statuses: ['dead'] }),
+        { kind: 'validation', code: 'STORE_INVALID_ARGUMENT' },
+      );
+      await rejectsWith(h.store.outbox.requeue({ ...window, statuses: ['pending' as 'dead'] }), {
+        kind: 'validation',
+        code: 'STORE_INVALID_ARGUMENT',
+      });
+    });
+
     it('rejects updates of unknown deliveries and non-JSON payloads', async () => {
       await rejectsWith(h.store.outbox.markDelivered('424242'), {
         kind: 'validation',

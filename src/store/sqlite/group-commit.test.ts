@@ -1,4 +1,7 @@
 import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPatchbayError } from '../../core/errors.js';
 import { GroupCommitter } from './group-commit.js';
@@ -122,5 +125,71 @@ describe('GroupCommitter', () => {
     const pending = gc.enqueue(() => insert.run('x'));
     db.close();
     await expect(pending).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+  });
+});
+
+describe('GroupCommitter with the sync off the event loop (syncFile)', () => {
+  let dir: string;
+  let file: Database.Database;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'patchbay-gc-'));
+    file = new Database(join(dir, 'state.db'));
+    file.pragma('journal_mode = WAL');
+    file.pragma('synchronous = NORMAL');
+    file.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+  });
+
+  afterEach(() => {
+    if (file.open) file.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resolves writes after the WAL sync, sharing syncs between batches', async () => {
+    const gc = new GroupCommitter(file, { syncFile: join(dir, 'state.db-wal') });
+    const insert = file.prepare('INSERT INTO t (v) VALUES (?)');
+    const chains = Array.from({ length: 10 }, async (_, w) => {
+      for (let i = 0; i < 5; i++) await gc.enqueue(() => insert.run(`${w}-${i}`));
+    });
+    await Promise.all(chains);
+    expect(file.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 50 });
+    expect(gc.stats()).toMatchObject({ writes: 50, failedBatches: 0 });
+  });
+
+  it('rejects a failed write alone and keeps the others', async () => {
+    const gc = new GroupCommitter(file, { syncFile: join(dir, 'state.db-wal') });
+    const insert = file.prepare('INSERT INTO t (id, v) VALUES (?, ?)');
+    const results = await Promise.allSettled([
+      gc.enqueue(() => insert.run(1, 'a')),
+      gc.enqueue(() => insert.run(1, 'clash')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+  });
+
+  it('syncs and settles what is committed on close', async () => {
+    const gc = new GroupCommitter(file, { syncFile: join(dir, 'state.db-wal') });
+    const insert = file.prepare('INSERT INTO t (v) VALUES (?)');
+    const pending = [gc.enqueue(() => insert.run('x')), gc.enqueue(() => insert.run('y'))];
+    gc.close();
+    await Promise.all(pending);
+    expect(gc.stats()).toMatchObject({ writes: 2 });
+  });
+
+  it('never resolves a write whose sync failed, and refuses every later write', async () => {
+    // A sync that cannot even open its file stands in for an fsync error (EIO).
+    const gc = new GroupCommitter(file, { syncFile: join(dir, 'missing', 'state.db-wal') });
+    const insert = file.prepare('INSERT INTO t (v) VALUES (?)');
+    const results = await Promise.allSettled([
+      gc.enqueue(() => insert.run('a')),
+      gc.enqueue(() => insert.run('b')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+    });
+    await expect(gc.enqueue(() => insert.run('later'))).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+    });
+    expect(gc.stats()).toMatchObject({ writes: 0 });
   });
 });

@@ -16,10 +16,25 @@
  * constraint, a missing row) rolls back only its own changes and rejects
  * only its own promise. A failed COMMIT rejects the whole batch: none of it
  * is durable.
+ *
+ * With `syncFile` (the WAL of a connection in `synchronous=NORMAL`), the
+ * fsync leaves the event loop: COMMIT only writes the WAL, and one
+ * `fdatasync` in libuv's thread pool then makes the batch durable; the
+ * promises resolve after it. Writes queued while a sync runs form the next
+ * batch, committed as soon as the sync ends, so there is one commit per
+ * fsync and batches grow with the disk's latency as before. The
+ * guarantee is the same as `synchronous=FULL` (a promise resolves only when
+ * its write, and every write committed before it, is on disk), but the
+ * process goes on verifying and parsing requests while the disk syncs. A
+ * failed sync breaks the committer for good (later writes reject with
+ * `STORE_UNAVAILABLE`): after a failed fsync the kernel may have dropped
+ * the dirty pages, so no later sync can vouch for the WAL, and only a
+ * restart (SQLite's WAL recovery from what is really on disk) can.
  */
+import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { PatchbayError } from '../../core/errors.js';
-import { storeClosed, storeError } from './store-errors.js';
+import { storeClosed, storeError, storeSyncFailed } from './store-errors.js';
 
 /**
  * Counters exposed for tests, benchmarks and metrics.
@@ -56,6 +71,13 @@ export interface GroupCommitOptions {
   maxBatch?: number;
   /** Maps a thrown value to the error a caller sees. Default {@link storeError}. */
   mapError?: (err: unknown) => PatchbayError;
+  /**
+   * The connection's WAL file, to `fdatasync` off the event loop after each
+   * commit; only for a connection in `synchronous=NORMAL` (which does not
+   * sync on COMMIT). Default: none, the connection syncs inside COMMIT
+   * (`synchronous=FULL`) and blocks the event loop meanwhile.
+   */
+  syncFile?: string;
 }
 
 interface Pending {
@@ -65,6 +87,12 @@ interface Pending {
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: PatchbayError };
+
+/** A committed batch waiting for the sync that makes it durable. */
+interface Committed {
+  batch: Pending[];
+  outcomes: Outcome[];
+}
 
 /**
  * Queues synchronous write functions and commits them in adaptive batches
@@ -87,6 +115,11 @@ export class GroupCommitter {
   readonly #savepoint: Database.Statement;
   readonly #release: Database.Statement;
   readonly #rollbackTo: Database.Statement;
+  readonly #syncFile: string | undefined;
+  #syncFd: number | undefined;
+  #syncing = false;
+  #unsynced: Committed[] = [];
+  #broken: PatchbayError | undefined;
   #queue: Pending[] = [];
   #scheduled = false;
   #closed = false;
@@ -102,6 +135,7 @@ export class GroupCommitter {
     this.#db = db;
     this.#maxBatch = Math.max(1, options.maxBatch ?? 1000);
     this.#mapError = options.mapError ?? storeError;
+    this.#syncFile = options.syncFile;
     // IMMEDIATE takes the write lock up front: a second process waits on
     // busy_timeout here instead of failing half-way with SQLITE_BUSY_SNAPSHOT.
     this.#begin = db.prepare('BEGIN IMMEDIATE');
@@ -124,6 +158,7 @@ export class GroupCommitter {
    */
   enqueue<T>(run: () => T): Promise<T> {
     if (this.#closed) return Promise.reject(storeClosed());
+    if (this.#broken) return Promise.reject(this.#broken);
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
       this.#schedule();
@@ -160,10 +195,22 @@ export class GroupCommitter {
     if (this.#closed) return;
     this.#closed = true;
     while (this.#queue.length > 0) this.#flush();
+    if (this.#unsynced.length > 0) {
+      const covered = this.#unsynced.splice(0);
+      try {
+        fdatasyncSync(this.#openSyncFd());
+        this.#settleAll(covered);
+      } catch (err) {
+        this.#breakOnSync(err, covered);
+      }
+    }
+    // A sync still running closes the descriptor when it ends.
+    if (!this.#syncing) this.#closeSyncFd();
   }
 
   #schedule(): void {
-    if (this.#scheduled) return;
+    // While a sync runs, writes gather for one commit after it (see #startSync).
+    if (this.#scheduled || this.#syncing) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
@@ -174,8 +221,8 @@ export class GroupCommitter {
 
   #flush(): void {
     if (this.#queue.length === 0) return;
-    if (!this.#db.open) {
-      this.#rejectAll(this.#queue.splice(0), storeClosed());
+    if (!this.#db.open || this.#broken) {
+      this.#rejectAll(this.#queue.splice(0), this.#broken ?? storeClosed());
       return;
     }
     const batch = this.#queue.splice(0, this.#maxBatch);
@@ -202,6 +249,64 @@ export class GroupCommitter {
     }
     this.#stats.commits += 1;
     this.#stats.largestBatch = Math.max(this.#stats.largestBatch, batch.length);
+    if (this.#syncFile === undefined) {
+      this.#settle(batch, outcomes);
+      return;
+    }
+    this.#unsynced.push({ batch, outcomes });
+    if (!this.#closed) this.#startSync();
+  }
+
+  /** One fdatasync for every batch committed so far; the next starts when it ends. */
+  #startSync(): void {
+    if (this.#syncing || this.#unsynced.length === 0) return;
+    const covered = this.#unsynced.splice(0);
+    let fd: number;
+    try {
+      fd = this.#openSyncFd();
+    } catch (err) {
+      this.#breakOnSync(err, covered);
+      return;
+    }
+    this.#syncing = true;
+    fdatasync(fd, (err) => {
+      this.#syncing = false;
+      if (err) this.#breakOnSync(err, covered);
+      else this.#settleAll(covered);
+      if (this.#closed) this.#closeSyncFd();
+      else if (this.#queue.length > 0) this.#schedule();
+    });
+  }
+
+  #openSyncFd(): number {
+    this.#syncFd ??= openSync(this.#syncFile as string, 'r');
+    return this.#syncFd;
+  }
+
+  #closeSyncFd(): void {
+    if (this.#syncFd === undefined) return;
+    try {
+      closeSync(this.#syncFd);
+    } catch {
+      // Already closed; nothing to release.
+    }
+    this.#syncFd = undefined;
+  }
+
+  #breakOnSync(err: unknown, covered: Committed[]): void {
+    this.#broken ??= storeSyncFailed(err);
+    this.#stats.failedBatches += covered.length + this.#unsynced.length;
+    for (const c of [...covered, ...this.#unsynced.splice(0)]) {
+      this.#rejectAll(c.batch, this.#broken);
+    }
+    this.#rejectAll(this.#queue.splice(0), this.#broken);
+  }
+
+  #settleAll(committed: Committed[]): void {
+    for (const c of committed) this.#settle(c.batch, c.outcomes);
+  }
+
+  #settle(batch: Pending[], outcomes: Outcome[]): void {
     batch.forEach((item, i) => {
       const outcome = outcomes[i] as Outcome;
       if (outcome.ok) {

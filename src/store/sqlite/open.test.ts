@@ -121,4 +121,15 @@ describe('openSqliteStore', () => {
     }
     await expect(store.inbox.append(item(2))).resolves.toMatchObject({ duplicate: false });
   });
+
+  it('keeps acknowledged writes across reopen with the fsync in the thread pool or in COMMIT', async () => {
+    for (const commitSync of ['thread-pool', 'in-commit'] as const) {
+      const path = join(dir, `${commitSync}.db`);
+      const first = await openSqliteStore({ path, commitSync });
+      await Promise.all(Array.from({ length: 50 }, (_, i) => first.inbox.append(item(i))));
+      await first.close();
+      const again = await track(openSqliteStore({ path, commitSync }));
+      expect(await again.inbox.count('orders')).toBe(50);
+    }
+  });
 });

@@ -1,7 +1,14 @@
 import type Database from 'better-sqlite3';
 import type { SerializedError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/json-safe.js';
-import type { EpochMs, OutboxEnqueue, OutboxItem, OutboxRepo, OutboxStatus } from '../types.js';
+import type {
+  EpochMs,
+  OutboxEnqueue,
+  OutboxItem,
+  OutboxRepo,
+  OutboxRequeue,
+  OutboxStatus,
+} from '../types.js';
 import {
   decodeError,
   decodeJson,
@@ -9,12 +16,13 @@ import {
   optionalTime,
   requireDuration,
   requireInt,
+  requireOneOf,
   requireText,
   requireTime,
   toRowId,
 } from './codec.js';
 import type { SqliteContext } from './context.js';
-import { notFound } from './store-errors.js';
+import { invalidArgument, notFound } from './store-errors.js';
 
 interface OutboxRow {
   id: number;
@@ -69,6 +77,8 @@ export class SqliteOutboxRepo implements OutboxRepo {
   readonly #failed: Database.Statement<[Record<string, unknown>]>;
   readonly #count: Database.Statement<[string], { n: number }>;
   readonly #countStatus: Database.Statement<[string, string], { n: number }>;
+  readonly #window: Database.Statement<[Record<string, unknown>], OutboxRow>;
+  readonly #requeue: Database.Statement<[Record<string, unknown>]>;
 
   constructor(ctx: SqliteContext) {
     this.#ctx = ctx;
@@ -103,6 +113,16 @@ export class SqliteOutboxRepo implements OutboxRepo {
     this.#count = db.prepare('SELECT count(*) AS n FROM outbox WHERE integration_id = ?');
     this.#countStatus = db.prepare(
       'SELECT count(*) AS n FROM outbox WHERE integration_id = ? AND status = ?',
+    );
+    // Statuses arrive as a JSON array, so one statement serves every combination.
+    const inWindow = `integration_id = @integrationId AND destination = @destination
+         AND created_at >= @from AND created_at <= @to
+         AND status IN (SELECT value FROM json_each(@statuses))`;
+    this.#window = db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE ${inWindow} ORDER BY id`);
+    this.#requeue = db.prepare(
+      `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = @now, due_at = @now,
+         lease_owner = NULL, last_error = NULL
+       WHERE ${inWindow}`,
     );
   }
 
@@ -170,6 +190,31 @@ export class SqliteOutboxRepo implements OutboxRepo {
     };
     await this.#ctx.write(() => {
       if (this.#failed.run(params).changes === 0) throw notFound('outbox item', id);
+    });
+  }
+
+  async requeue(window: OutboxRequeue): Promise<OutboxItem[]> {
+    const statuses: unknown = window.statuses;
+    if (!Array.isArray(statuses) || statuses.length === 0) {
+      throw invalidArgument('statuses', 'a non-empty list of dead, delivered', statuses);
+    }
+    const params = {
+      integrationId: requireText('integrationId', window.integrationId),
+      destination: requireText('destination', window.destination),
+      from: requireTime('from', window.from),
+      to: requireTime('to', window.to),
+      statuses: JSON.stringify(
+        statuses.map((s) => requireOneOf('statuses', s, ['dead', 'delivered'] as const)),
+      ),
+      now: requireTime('now', window.now ?? this.#ctx.now()),
+    };
+    if (params.from > params.to)
+      throw invalidArgument('to', `at least from (${params.from})`, params.to);
+    // Read and update in one write: nothing can claim or finish a row in between.
+    return this.#ctx.write(() => {
+      const before = this.#window.all(params).map(toItem);
+      this.#requeue.run(params);
+      return before;
     });
   }
 

@@ -97,3 +97,29 @@ export function invalidArgument(field: string, expected: string, got: unknown): 
     details: { field, expected },
   });
 }
+
+/**
+ * The error every write gets once a WAL sync failed: the store cannot vouch
+ * for anything written since, so it refuses writes until the process
+ * restarts and SQLite recovers the WAL from what is really on disk.
+ *
+ * @example
+ * ```ts
+ * fdatasync(fd, (err) => { if (err) broken = storeSyncFailed(err); });
+ * ```
+ */
+export function storeSyncFailed(err: unknown): PatchbayError {
+  const code =
+    typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  const message = err instanceof Error ? err.message : String(err);
+  return new PatchbayError(
+    'overloaded',
+    `store unavailable: syncing the write-ahead log failed (${message}); restart the process`,
+    {
+      code: 'STORE_UNAVAILABLE',
+      retryable: false,
+      cause: err,
+      details: { syscall: 'fdatasync', ...(typeof code === 'string' ? { errno: code } : {}) },
+    },
+  );
+}

@@ -5,6 +5,9 @@
  * disabling an endpoint that answers 410, and dead-lettering a message once
  * the schedule is used up. Every endpoint URL passes the SSRF guard when it
  * is registered and again, on the resolved address, when connecting.
+ * A tick's messages are attempted concurrently (bounded overall and per
+ * endpoint, see {@link WebhookSenderOptions.concurrency}); per-endpoint
+ * order of arrival is not promised above one in flight per endpoint.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -59,9 +62,32 @@ export interface WebhookSenderOptions {
   leaseMs?: number;
   /** Messages claimed per tick [20]. */
   batch?: number;
+  /**
+   * Deliveries of one tick in flight at once, over all endpoints [16]. The
+   * tick marks its accepted deliveries together once all its attempts have
+   * settled, in one group commit (one fsync) instead of one each; until then
+   * they stay leased, so a crash in between sends them again (at-least-once,
+   * as ever: subscribers de-duplicate by `webhook-id`).
+   */
+  concurrency?: number;
+  /**
+   * Most deliveries in flight to one endpoint [= `concurrency`]. Within it
+   * each endpoint's window starts at 1, doubles with every delivery the
+   * endpoint accepts and falls back to 1 on any failure, hold-back or 410,
+   * so a failing, rate-limiting or half-open endpoint is tried one message
+   * at a time (the breaker's threshold and single probe stay exact).
+   * Messages to one endpoint are attempted in enqueue order but, above 1,
+   * may arrive out of order; set 1 for strictly one-at-a-time delivery per
+   * endpoint (a retried message can still arrive after later ones either way).
+   */
+  endpointConcurrency?: number;
   /** Delays before each attempt [DELIVERY_SCHEDULE_MS]. */
   schedule?: readonly number[];
-  /** Per-endpoint breaker: consecutive failures that open it [5], and how long it stays open [60 s]. */
+  /**
+   * Per-endpoint breaker, shared through the store's policy state with every
+   * sender of the same integration: consecutive failures that open it [5],
+   * and how long it stays open [60 s] before one probe (fleet-wide) may pass.
+   */
   breaker?: { threshold?: number; openMs?: number };
 }
 
@@ -90,11 +116,35 @@ function withSkips(error: PatchbayError, skips: number): SerializedError {
   const json = error.toJSON();
   return { ...json, details: { ...json.details, breakerSkips: skips } };
 }
-const DISABLED = 'webhook-endpoint-disabled';
+/**
+ * The store cache namespace holding disabled endpoints (key: endpoint id),
+ * written when an endpoint answers 410 and removed by `recover --enable`.
+ *
+ * @example
+ * ```ts
+ * const disabled = await store.cache.get(DISABLED_ENDPOINTS, 'acme'); // { value: { at }, ... } or undefined
+ * ```
+ */
+export const DISABLED_ENDPOINTS = 'webhook-endpoint-disabled';
+const DISABLED = DISABLED_ENDPOINTS;
 
 function payloadOf(item: OutboxItem): { id: string; body: string } {
   const p = item.payload as { id?: unknown; body?: unknown };
   return { id: String(p.id), body: String(p.body) };
+}
+
+function endpointIdOf(destination: string): string {
+  return destination.replace(/^webhook:/, '');
+}
+
+function positiveInt(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new PatchbayError('config', `webhook sender: ${name} must be a whole number ≥ 1`, {
+      code: 'INVALID_CONFIG',
+      details: { [name]: value },
+    });
+  }
+  return value;
 }
 
 function validateEndpoint(endpoint: WebhookEndpoint): void {
@@ -124,13 +174,26 @@ export class WebhookSender {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
   readonly #breakers: EndpointBreakers;
+  readonly #concurrency: number;
+  readonly #endpointLimit: number;
+  /** Per-endpoint delivery window, kept across ticks: 1 after a failure, doubling on success. */
+  readonly #windows = new Map<string, number>();
 
   constructor(options: WebhookSenderOptions) {
     this.#o = options;
-    this.#breakers = new EndpointBreakers(
-      options.breaker?.threshold ?? 5,
-      options.breaker?.openMs ?? 60_000,
+    this.#concurrency = positiveInt('concurrency', options.concurrency ?? 16);
+    this.#endpointLimit = Math.min(
+      positiveInt('endpointConcurrency', options.endpointConcurrency ?? this.#concurrency),
+      this.#concurrency,
     );
+    this.#breakers = new EndpointBreakers({
+      store: options.store.policyState,
+      scope: options.integrationId,
+      threshold: options.breaker?.threshold ?? 5,
+      openMs: options.breaker?.openMs ?? 60_000,
+      probeLeaseMs: options.leaseMs ?? 60_000,
+      owner: this.#owner,
+    });
     this.#endpoints = new Map();
     for (const endpoint of options.endpoints) {
       validateEndpoint(endpoint);
@@ -174,7 +237,12 @@ export class WebhookSender {
   }
 
   /**
-   * Claims due messages and attempts each once.
+   * Claims due messages and attempts each once, concurrently within
+   * `concurrency` and each endpoint's window (see
+   * {@link WebhookSenderOptions.endpointConcurrency}). Resolves when every
+   * claimed message was attempted and its outcome durably recorded; if
+   * recording one failed, the others are still attempted and recorded, and
+   * the tick then rejects (that message is claimed again after its lease).
    *
    * @example
    * ```ts
@@ -190,8 +258,101 @@ export class WebhookSender {
       now,
       integrationId: this.#o.integrationId,
     });
-    for (const item of items) out[await this.#attempt(item, now)] += 1;
+    const accepted: OutboxItem[] = [];
+    const errors = await this.#deliverAll(items, now, out, accepted);
+    // One durable write per accepted message, all queued in the same turn so they share
+    // one group commit (one fsync) instead of one each. Until it is on disk a message is
+    // still leased to this sender: a crash now means it is delivered again (at-least-once).
+    const marks = await Promise.allSettled(
+      accepted.map((item) => this.#o.store.outbox.markDelivered(item.id)),
+    );
+    for (const mark of marks) {
+      if (mark.status === 'fulfilled') out.delivered += 1;
+      else errors.push(mark.reason);
+    }
+    if (errors.length > 0) {
+      // Every other claimed message was still attempted and marked; the ones whose mark
+      // failed stay leased and are claimed again once their lease runs out (at-least-once).
+      for (const err of errors.slice(1)) {
+        this.#o.logger.error({ err }, 'webhook delivery failed to record its outcome');
+      }
+      throw errors[0];
+    }
     return out;
+  }
+
+  /** The endpoint's current window (see {@link WebhookSenderOptions.endpointConcurrency}). */
+  #windowOf(endpointId: string): number {
+    return Math.min(this.#windows.get(endpointId) ?? 1, this.#endpointLimit);
+  }
+
+  #adapt(endpointId: string, outcome: keyof SendTick): void {
+    if (outcome === 'delivered') {
+      this.#windows.set(endpointId, Math.min(this.#windowOf(endpointId) * 2, this.#endpointLimit));
+    } else {
+      this.#windows.set(endpointId, 1);
+    }
+  }
+
+  /**
+   * Attempts the claimed messages concurrently, at most `concurrency` at once
+   * and each endpoint within its window, taking each endpoint's messages in
+   * enqueue order. Settles once every message was attempted; an attempt that
+   * throws (a store write failed) is returned, never stops the others.
+   */
+  #deliverAll(
+    items: readonly OutboxItem[],
+    now: number,
+    out: SendTick,
+    accepted: OutboxItem[],
+  ): Promise<unknown[]> {
+    const errors: unknown[] = [];
+    const queues = new Map<string, OutboxItem[]>();
+    for (const item of items) {
+      const queue = queues.get(item.destination);
+      if (queue) queue.push(item);
+      else queues.set(item.destination, [item]);
+    }
+    const inFlight = new Map<string, number>();
+    let active = 0;
+    return new Promise((resolve) => {
+      const pump = (): void => {
+        for (const [destination, queue] of queues) {
+          const endpointId = endpointIdOf(destination);
+          let busy = inFlight.get(destination) ?? 0;
+          while (
+            queue.length > 0 &&
+            active < this.#concurrency &&
+            busy < this.#windowOf(endpointId)
+          ) {
+            const item = queue.shift()!;
+            active += 1;
+            busy += 1;
+            inFlight.set(destination, busy);
+            void this.#attempt(item, now)
+              .then(
+                (outcome) => {
+                  if (outcome === 'delivered') accepted.push(item);
+                  else out[outcome] += 1;
+                  this.#adapt(endpointId, outcome);
+                },
+                (err: unknown) => {
+                  errors.push(err);
+                  this.#adapt(endpointId, 'retried');
+                },
+              )
+              .finally(() => {
+                active -= 1;
+                inFlight.set(destination, (inFlight.get(destination) ?? 1) - 1);
+                pump();
+              });
+          }
+          if (queue.length === 0) queues.delete(destination);
+        }
+        if (active === 0 && queues.size === 0) resolve(errors);
+      };
+      pump();
+    });
   }
 
   /**
@@ -244,7 +405,7 @@ export class WebhookSender {
 
   async #attempt(item: OutboxItem, now: number): Promise<keyof SendTick> {
     const store = this.#o.store;
-    const endpointId = item.destination.replace(/^webhook:/, '');
+    const endpointId = endpointIdOf(item.destination);
     const entry = this.#endpoints.get(endpointId);
     if (!entry) {
       const error = new PatchbayError('config', `no webhook endpoint ${endpointId}`, {
@@ -262,19 +423,14 @@ export class WebhookSender {
     }
     // Claims count attempts; skips by an open breaker are not attempts of the schedule.
     const skips = breakerSkips(item);
-    if (!this.#breakers.allow(endpointId, now)) {
+    const admission = await this.#breakers.admit(endpointId, now);
+    if (!admission.allowed) {
       const error = new PatchbayError(
         'circuit_open',
-        `webhook endpoint ${endpointId} breaker open`,
-        {
-          code: 'CIRCUIT_OPEN',
-        },
+        `webhook endpoint ${endpointId} breaker ${admission.state.replace('_', '-')}`,
+        { code: 'CIRCUIT_OPEN' },
       );
-      await store.outbox.markFailed(
-        item.id,
-        withSkips(error, skips + 1),
-        this.#breakers.openUntil(endpointId),
-      );
+      await store.outbox.markFailed(item.id, withSkips(error, skips + 1), admission.retryAt);
       return 'retried';
     }
     let error: PatchbayError;
@@ -282,9 +438,8 @@ export class WebhookSender {
     try {
       const status = await this.#post(entry, item, now);
       if (status.code >= 200 && status.code < 300) {
-        this.#breakers.success(endpointId);
-        await store.outbox.markDelivered(item.id);
-        return 'delivered';
+        await this.#breakers.success(endpointId, now, admission.probe);
+        return 'delivered'; // marked by tick(), together with the tick's other deliveries
       }
       error = new PatchbayError(
         status.code >= 500 ? 'http_5xx' : status.code === 429 ? 'rate_limited' : 'http_4xx',
@@ -293,6 +448,8 @@ export class WebhookSender {
       );
       if (status.code === 410) {
         // The subscriber says the endpoint is gone for good: stop sending to it at all.
+        // It answered, so a probe it was closes the breaker (recover may re-enable it later).
+        await this.#breakers.success(endpointId, now, admission.probe);
         await store.cache.set(DISABLED, endpointId, { at: now });
         this.#o.logger.warn({ endpoint: endpointId }, 'webhook endpoint disabled: 410 Gone');
         return this.#dead(item, error, now);
@@ -301,7 +458,7 @@ export class WebhookSender {
     } catch (err) {
       error = classify(err);
     }
-    this.#breakers.failure(endpointId, now);
+    await this.#breakers.failure(endpointId, now, admission.probe, error.code);
     const next = nextAttemptAt(
       item.attempts - skips,
       now,
