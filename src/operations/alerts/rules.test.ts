@@ -9,7 +9,6 @@ import {
   errorRateRule,
   freshnessRule,
   latencyRule,
-  missingRule,
 } from './rules.js';
 import type { AlertRule, Observation, RuleOutcome } from './types.js';
 
@@ -47,9 +46,21 @@ describe('freshnessRule', () => {
     expect(crit?.severity).toBe('critical');
   });
 
-  it('is critical when there never was a success', () => {
-    const f = rule.evaluate({ status: aged(null) }, { now: T0, state: undefined }).finding;
-    expect(f).toMatchObject({ severity: 'critical', actual: 'no successful run yet' });
+  it('gives a never-successful integration one limit of grace, then is critical', () => {
+    const limitMs = 15 * 60_000;
+    const [first, within, after, fresh, again] = run(rule, [
+      [{ status: aged(null) }, T0],
+      [{ status: aged(null) }, T0 + limitMs - 1],
+      [{ status: aged(null) }, T0 + limitMs],
+      [{ status: aged(60) }, T0 + limitMs + 1],
+      [{ status: aged(null) }, T0 + limitMs + 2],
+    ]);
+    expect(first?.finding).toBe(undefined);
+    expect(within?.finding).toBe(undefined);
+    expect(after?.finding).toMatchObject({ severity: 'critical', actual: 'no successful run yet' });
+    expect(fresh?.finding).toBe(undefined);
+    // Fresh cleared the grace clock, so it starts again.
+    expect(again?.finding).toBe(undefined);
   });
 });
 
@@ -119,26 +130,6 @@ describe('latencyRule', () => {
     expect(at(undefined)).toBe(undefined);
     expect(at(2000)).toBe(undefined);
     expect(at(2500.4)).toMatchObject({ actual: 'p99 latency 2500 ms' });
-  });
-});
-
-describe('missingRule', () => {
-  it('fires once the due time passed with nothing arrived', () => {
-    const dueAt = T0 + 3_600_000;
-    let arrivedAt: number | null = null;
-    const rule = missingRule({
-      expect: () => ({ name: 'erp-daily.csv', dueAt, arrivedAt }),
-    });
-    const obs = { status: status() };
-    expect(rule.evaluate(obs, { now: dueAt, state: undefined }).finding).toBe(undefined);
-    const late = rule.evaluate(obs, { now: dueAt + 600_000, state: undefined }).finding;
-    expect(late).toMatchObject({
-      severity: 'critical',
-      expected: `erp-daily.csv by ${new Date(dueAt).toISOString()}`,
-      actual: 'not arrived 10m after it was due',
-    });
-    arrivedAt = dueAt + 700_000;
-    expect(rule.evaluate(obs, { now: dueAt + 800_000, state: undefined }).finding).toBe(undefined);
   });
 });
 

@@ -27,6 +27,10 @@ function fmt(seconds: number): string {
  * the point (one stream stuck while the others flow); set `streams: false` to
  * judge every integration by its runs alone.
  *
+ * An integration with no successful run yet is given one limit of grace from
+ * the first evaluation that saw it, so a runtime that has just started does
+ * not open incidents for integrations that simply have not run yet.
+ *
  * @example
  * ```ts
  * const rules = [freshnessRule({ criticalFactor: 3 })];
@@ -39,13 +43,19 @@ export function freshnessRule(
   const byStream = options.streams ?? true;
   return {
     condition: 'freshness',
-    evaluate({ status }) {
+    evaluate({ status }, { now, state }) {
       const limit = status.freshnessLimitSeconds;
       if (limit === null) return none;
       const streams = byStream && status.streams.length > 1 ? status.streams : [];
       const staleStreams = streams.filter((s) => s.stale);
-      if (!status.stale && staleStreams.length === 0) return none;
+      if (!status.stale && staleStreams.length === 0) return { finding: undefined, state: null };
       const age = status.freshnessSeconds;
+      // An integration that has never succeeded gets one freshness limit of grace from
+      // the first evaluation that saw it: a runtime that just started is not stale yet.
+      if (age === null && staleStreams.length === 0) {
+        const firstSeen = typeof state === 'number' ? state : now;
+        if (now - firstSeen < limit * 1000) return { finding: undefined, state: firstSeen };
+      }
       const worst = Math.max(
         status.stale ? (age ?? Infinity) : 0,
         ...staleStreams.map((s) => s.freshnessSeconds),
@@ -180,57 +190,6 @@ export function latencyRule(options: { p99Ms: number }): AlertRule {
           severity: 'warning',
           expected: `p99 latency at most ${options.p99Ms} ms`,
           actual: `p99 latency ${Math.round(latencyP99Ms)} ms`,
-        },
-      };
-    },
-  };
-}
-
-/**
- * What a missing/late rule is told about one expected arrival (a file due by
- * 02:00, a feed due hourly): when it was due and when it came, if it did.
- *
- * @example
- * ```ts
- * // the ERP export is due by 02:00 each night
- * const rule = missingRule({
- *   expect: (obs, now): Expectation => ({
- *     name: 'erp-daily.csv',
- *     dueAt: new Date(now).setHours(2, 0, 0, 0),
- *     arrivedAt: obs.status.lastSuccessAt,
- *   }),
- * });
- * ```
- */
-export interface Expectation {
-  name: string;
-  dueAt: number;
-  arrivedAt: number | null;
-}
-
-/**
- * Missing or late arrivals: a hook for file drops. `expect` says what was due
- * for this integration; the rule fires once `dueAt` has passed with no arrival.
- *
- * @example
- * ```ts
- * missingRule({ expect: (obs, now) => ({ name: 'erp-daily.csv', dueAt: todayAt('02:00'), arrivedAt: obs.status.lastSuccessAt }) });
- * ```
- */
-export function missingRule(options: {
-  expect: (observation: Observation, now: number) => Expectation | undefined;
-}): AlertRule {
-  return {
-    condition: 'missing',
-    evaluate(observation, { now }) {
-      const e = options.expect(observation, now);
-      // `arrivedAt` is null when nothing arrived for the period `dueAt` belongs to.
-      if (!e || now <= e.dueAt || e.arrivedAt !== null) return none;
-      return {
-        finding: {
-          severity: 'critical',
-          expected: `${e.name} by ${new Date(e.dueAt).toISOString()}`,
-          actual: `not arrived ${formatDuration(now - e.dueAt)} after it was due`,
         },
       };
     },
