@@ -26,6 +26,12 @@ export interface Sample {
   elapsedMs: number;
   /** Per-operation latencies, when the variant records them. */
   latenciesMs?: number[];
+  /**
+   * CPU time (user + system, µs) the measured server process spent per
+   * operation in the window, when the variant measures it: steadier than
+   * ops/s on a shared, overloaded machine.
+   */
+  serverCpuUsPerOp?: number;
 }
 
 /**
@@ -90,6 +96,7 @@ export interface SampleSummary {
   p50Ms?: number;
   p99Ms?: number;
   maxMs?: number;
+  serverCpuUsPerOp?: number;
 }
 
 /**
@@ -110,6 +117,10 @@ export interface VariantResult {
   p99Ms?: number;
   /** medianOpsPerSec / the baseline's medianOpsPerSec. */
   ratio: number;
+  /** Median server CPU µs per operation, when measured. */
+  medianServerCpuUsPerOp?: number;
+  /** The baseline's median server CPU per operation / this variant's (CPU-bound throughput ratio). */
+  cpuRatio?: number;
   samples: SampleSummary[];
 }
 
@@ -198,6 +209,9 @@ function summarise(repeat: number, sample: Sample): SampleSummary {
     summary.p99Ms = round(percentile(sorted, 99), 3);
     summary.maxMs = round(sorted[sorted.length - 1] as number, 3);
   }
+  if (sample.serverCpuUsPerOp !== undefined) {
+    summary.serverCpuUsPerOp = round(sample.serverCpuUsPerOp, 2);
+  }
   return summary;
 }
 
@@ -235,12 +249,22 @@ export async function runScenario(
         samples.get(variant)?.push(summary);
         options.log?.(
           `  ${benchCase.name} · ${variant.name} · #${repeat + 1}: ${summary.opsPerSec} ops/s` +
-            (summary.p99Ms === undefined ? '' : `, p99 ${summary.p99Ms} ms`),
+            (summary.p99Ms === undefined ? '' : `, p99 ${summary.p99Ms} ms`) +
+            (summary.serverCpuUsPerOp === undefined
+              ? ''
+              : `, server CPU ${summary.serverCpuUsPerOp} µs/op`),
         );
       }
     }
     const medianOf = (v: Variant) => median((samples.get(v) ?? []).map((s) => s.opsPerSec));
     const base = medianOf(baselines[0] as Variant);
+    const cpuOf = (v: Variant) => {
+      const cpu = (samples.get(v) ?? []).flatMap((s) =>
+        s.serverCpuUsPerOp === undefined ? [] : [s.serverCpuUsPerOp],
+      );
+      return cpu.length > 0 ? median(cpu) : undefined;
+    };
+    const baseCpu = cpuOf(baselines[0] as Variant);
     for (const variant of benchCase.variants) {
       const list = samples.get(variant) ?? [];
       const p50s = list.flatMap((s) => (s.p50Ms === undefined ? [] : [s.p50Ms]));
@@ -253,6 +277,12 @@ export async function runScenario(
         ...(p50s.length ? { p50Ms: round(median(p50s), 3) } : {}),
         ...(p99s.length ? { p99Ms: round(median(p99s), 3) } : {}),
         ratio: round(medianOf(variant) / base, 2),
+        ...(cpuOf(variant) === undefined
+          ? {}
+          : { medianServerCpuUsPerOp: round(cpuOf(variant) as number, 2) }),
+        ...(cpuOf(variant) === undefined || baseCpu === undefined
+          ? {}
+          : { cpuRatio: round(baseCpu / (cpuOf(variant) as number), 2) }),
         samples: list,
       });
     }

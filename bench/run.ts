@@ -16,6 +16,9 @@ import { pollRestRateLimited } from './scenarios/poll-rest-ratelimited.js';
 import { sqlExtractScenario } from './scenarios/sql-extract.js';
 import { mappingRows } from './scenarios/mapping-rows.js';
 import { ingestWebhookDurable } from './scenarios/ingest-webhook-durable.js';
+import { outboxDrain } from './scenarios/outbox-drain.js';
+import { filedropCsvE2e } from './scenarios/filedrop-csv.js';
+import { memoryStream } from './scenarios/memory-stream.js';
 
 const SCENARIOS: Record<string, () => Scenario> = {
   'store.durable-write': storeDurableWrite,
@@ -24,6 +27,9 @@ const SCENARIOS: Record<string, () => Scenario> = {
   'sql.extract': sqlExtractScenario,
   'mapping.rows': mappingRows,
   'ingest.webhook.durable': ingestWebhookDurable,
+  'outbox.drain': outboxDrain,
+  'filedrop.csv.e2e': filedropCsvE2e,
+  'memory.stream.1gb': memoryStream,
 };
 
 const wanted = process.argv.slice(2);

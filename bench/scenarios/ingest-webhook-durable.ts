@@ -26,17 +26,35 @@ function durationMs(): number {
   return Number(process.env['BENCH_DURATION_MS'] ?? 800);
 }
 
-async function start(variant: string, dir: string): Promise<{ proc: ChildProcess; port: number }> {
+interface Server {
+  proc: ChildProcess;
+  port: number;
+  /** The server process's CPU time so far (user + system, µs). */
+  cpuUs(): Promise<number>;
+}
+
+async function start(variant: string, dir: string): Promise<Server> {
   const proc = spawn(process.execPath, ['--import', 'tsx', SERVER, variant, dir], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, BENCH_WEBHOOK_SECRET: SECRET },
   });
-  for await (const line of createInterface({ input: proc.stdout! })) {
-    const port = /^ready (\d+)$/.exec(line)?.[1];
-    if (port) return { proc, port: Number(port) };
-  }
-  throw new Error(`${variant} server did not start`);
+  const waiting: Array<(line: string) => void> = [];
+  const lines = createInterface({ input: proc.stdout! });
+  lines.on('line', (line) => waiting.shift()?.(line));
+  const next = () => new Promise<string>((resolve) => waiting.push(resolve));
+  const exited = new Promise<never>((_, reject) =>
+    proc.once('exit', () => reject(new Error(`${variant} server exited`))),
+  );
+  exited.catch(() => undefined);
+  const port = /^ready (\d+)$/.exec(await Promise.race([next(), exited]))?.[1];
+  if (!port) throw new Error(`${variant} server did not start`);
+  const cpuUs = async () => {
+    const line = next();
+    proc.kill('SIGUSR2');
+    return Number(/^cpu (\d+)$/.exec(await Promise.race([line, exited]))?.[1]);
+  };
+  return { proc, port: Number(port), cpuUs };
 }
 
 let seq = 0;
@@ -61,7 +79,7 @@ let variantPath = '/';
 
 async function measure(variant: string, path: string): Promise<Sample> {
   const dir = mkdtempSync(join(process.env['BENCH_TMPDIR'] ?? tmpdir(), 'patchbay-bench-'));
-  const { proc, port } = await start(variant, dir);
+  const { proc, port, cpuUs } = await start(variant, dir);
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections: CONNECTIONS });
   variantPath = path;
   let errors = 0;
@@ -72,9 +90,11 @@ async function measure(variant: string, path: string): Promise<Sample> {
   };
   try {
     await closedLoop(CONNECTIONS, 300, op); // warm-up: connections, JIT, SQLite pages
+    const cpuBefore = await cpuUs();
     const sample = await closedLoop(CONNECTIONS, durationMs(), op);
+    const cpuAfter = await cpuUs();
     if (errors > 0) throw new Error(`${variant}: ${errors} requests were not answered 200`);
-    return sample;
+    return { ...sample, serverCpuUsPerOp: (cpuAfter - cpuBefore) / sample.ops };
   } finally {
     await pool.close();
     proc.kill('SIGKILL');
@@ -91,14 +111,32 @@ async function measure(variant: string, path: string): Promise<Sample> {
  * ```
  */
 export function ingestWebhookDurable(): Scenario {
-  const variants: Variant[] = [
-    { name: 'bare node:http, HMAC only', baseline: true, run: () => measure('bare', '/') },
+  const all: Array<Variant & { id: string }> = [
     {
+      id: 'bare',
+      name: 'bare node:http, HMAC only',
+      baseline: true,
+      run: () => measure('bare', '/'),
+    },
+    {
+      id: 'node-http',
       name: 'receiver on node:http, durable',
       run: () => measure('node-http', '/webhooks/bench'),
     },
-    { name: 'receiver on fastify, durable', run: () => measure('fastify', '/webhooks/bench') },
+    {
+      id: 'fastify',
+      name: 'receiver on fastify, durable',
+      run: () => measure('fastify', '/webhooks/bench'),
+    },
+    {
+      id: 'node-http-thread-pool',
+      name: 'receiver on node:http, fsync in the thread pool',
+      run: () => measure('node-http-thread-pool', '/webhooks/bench'),
+    },
   ];
+  // BENCH_VARIANTS=bare,node-http,... measures a subset (the baseline always runs).
+  const only = process.env['BENCH_VARIANTS']?.split(',');
+  const variants: Variant[] = all.filter((v) => v.baseline || !only || only.includes(v.id));
   return {
     name: 'ingest.webhook.durable',
     description:

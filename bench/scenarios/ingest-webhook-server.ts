@@ -6,7 +6,10 @@
  * - `bare`: node:http that reads the body and checks the Standard Webhooks
  *   v1 HMAC, nothing else (the baseline);
  * - `node-http`: Patchbay's receiver on plain node:http, durable SQLite inbox;
- * - `fastify`: Patchbay's receiver as fastify routes, durable SQLite inbox.
+ * - `fastify`: Patchbay's receiver as fastify routes, durable SQLite inbox;
+ * - `node-http-thread-pool`: as `node-http`, with the store's fsync in
+ *   libuv's thread pool (`commitSync: 'thread-pool'`, `synchronous=NORMAL`
+ *   plus an fdatasync of the WAL before any write resolves).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -30,6 +33,12 @@ function ready(port: number): void {
   process.stdout.write(`ready ${port}\n`);
 }
 
+// The load generator asks for this process's CPU time around its timed window.
+process.on('SIGUSR2', () => {
+  const { user, system } = process.cpuUsage();
+  process.stdout.write(`cpu ${user + system}\n`);
+});
+
 if (variant === 'bare') {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -47,7 +56,10 @@ if (variant === 'bare') {
   });
   server.listen(0, '127.0.0.1', () => ready((server.address() as AddressInfo).port));
 } else {
-  const store = await openSqliteStore({ path: join(dir, 'state.db') });
+  const store = await openSqliteStore({
+    path: join(dir, 'state.db'),
+    commitSync: variant === 'node-http-thread-pool' ? 'thread-pool' : 'in-commit',
+  });
   const config = webhookConfigSchema.parse({
     signature: { scheme: 'standard-webhooks', secrets: ['env:BENCH_WEBHOOK_SECRET'] },
   });
@@ -57,7 +69,7 @@ if (variant === 'bare') {
     secrets: defaultSecrets,
     logger: pino({ level: 'silent' }),
   };
-  if (variant === 'node-http') {
+  if (variant === 'node-http' || variant === 'node-http-thread-pool') {
     const server = createServer(webhookRequestListener(options));
     server.listen(0, '127.0.0.1', () => ready((server.address() as AddressInfo).port));
   } else {
