@@ -9,14 +9,24 @@
  * not for a ticket each.
  */
 import { defineProject } from 'patchbay/runtime';
+import customerNotifications from './integrations/customer-notifications.js';
+import dispatchEvents from './integrations/dispatch-events.js';
 import erpLoads from './integrations/erp-loads.js';
 import gpsPositions from './integrations/gps-positions.js';
 import hrDrivers from './integrations/hr-drivers.js';
+import hubsReference from './integrations/hubs-reference.js';
 import { adminPort, smtpPort, stateDir, ticketingUrl } from './settings.js';
 
 export default defineProject({
   name: 'logistics-demo',
-  integrations: [erpLoads, gpsPositions, hrDrivers],
+  integrations: [
+    hubsReference,
+    erpLoads,
+    gpsPositions,
+    hrDrivers,
+    dispatchEvents,
+    customerNotifications,
+  ],
   store: { path: `${stateDir}/state.db` },
   admin: { host: '127.0.0.1', port: adminPort },
   logLevel: 'warn',
@@ -41,7 +51,7 @@ export default defineProject({
     route: ['tickets', 'mail'],
     // Also the grace before the first evaluation: an integration without a
     // successful run yet counts as stale, so its first run must finish before.
-    evaluateEvery: '4s',
+    evaluateEvery: '6s',
     rules: { freshness: true, deadLetters: false, breakerOpen: false, schemaDrift: false },
   },
   secrets: {
@@ -49,6 +59,11 @@ export default defineProject({
       purpose: 'GPS vendor API token',
       rotatedBy: 'fleet-integrations',
       rotateEvery: '90d',
+    },
+    'env:DEMO_DISPATCH_SECRET': {
+      purpose: 'Dispatch system webhook signing secret',
+      rotatedBy: 'fleet-integrations',
+      rotateEvery: '180d',
     },
     'env:DEMO_TICKETING_PASSWORD': {
       purpose: 'Ticketing API user',

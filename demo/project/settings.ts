@@ -20,3 +20,8 @@ export const erpArchive = env['DEMO_ERP_ARCHIVE'] ?? `${stateDir}/erp-archive`;
 export const ticketingUrl = env['DEMO_TICKETING_URL'] ?? 'http://127.0.0.1:9482';
 export const smtpPort = Number(env['DEMO_SMTP_PORT'] ?? 9483);
 export const adminPort = Number(env['DEMO_ADMIN_PORT'] ?? 9464);
+export const hubsDrop = env['DEMO_HUBS_DROP'] ?? `${stateDir}/share/hubs`;
+export const hubsArchive = env['DEMO_HUBS_ARCHIVE'] ?? `${stateDir}/share-archive`;
+/** The HR replica's database: `sqlite` (the embedded file, default), `postgres` or `mariadb`. */
+export const hrDb = env['DEMO_HR_DB'] ?? 'sqlite';
+export const hrTable = env['DEMO_HR_TABLE'] ?? 'drivers';

@@ -4,6 +4,8 @@
  * (and the test can assert on it). Times are demo time: one GPS poll every
  * 5 s stands for the production 5 minutes.
  */
+import type { Dispatch } from './dispatch.js';
+import type { DocumentShare } from './document-share.js';
 import type { ErpDrop } from './erp-drop.js';
 import type { GpsApi } from './gps-api.js';
 import type { HrReplica } from './hr-replica.js';
@@ -20,11 +22,15 @@ export function chaosSchedule(s: {
   gps: GpsApi;
   hr: HrReplica;
   ticketing: Ticketing;
+  dispatch: Dispatch;
+  share: DocumentShare;
+  /** The operator replays a business date (YYYY-MM-DD) of the ERP loads. */
+  replayBadDay(date: string): void;
 }): ChaosStep[] {
   return [
     {
       atSeconds: 5,
-      says: 'ERP: the next nightly file will be malformed (1 impossible date, 1 short row → rejects)',
+      says: 'ERP: the next nightly file will be bad (1 impossible date, 1 short row → rejects; 3 loads from plant 4000, not on the hubs list → parked)',
       apply: () => s.erp.malformNextFile(),
     },
     {
@@ -43,14 +49,32 @@ export function chaosSchedule(s: {
       apply: () => s.hr.insertBadRows(),
     },
     {
+      atSeconds: 16,
+      says: 'dispatch replays a backlog: 9 events newest first, each sent twice, and one forged signature',
+      apply: () => s.dispatch.burst(),
+    },
+    {
       atSeconds: 19,
       says: 'GPS vendor back (the next half-open probe closes the breaker)',
       apply: () => (s.gps.down = false),
     },
     {
+      atSeconds: 20,
+      says: 'the fix: operations publish a new hubs list with Kiel (plant 4000) on the document share',
+      apply: () => s.share.publishUpdate(),
+    },
+    {
       atSeconds: 24,
       says: 'ticketing back (the queued incident is delivered, then resolved)',
       apply: () => (s.ticketing.down = false),
+    },
+    {
+      atSeconds: 23,
+      says: 'operator: the hubs list is loaded; replay the bad ERP day, then retry its parked rejects',
+      apply: () => {
+        const date = s.erp.malformedDate();
+        if (date) s.replayBadDay(date);
+      },
     },
   ];
 }

@@ -5,9 +5,16 @@
  * time. The files have the ERP's quirks: `;` separated, dates as YYYYMMDD,
  * credit notes as numbers with a trailing minus, and "" for "no value".
  *
- * Chaos makes one night's file malformed: a row with an impossible date
+ * Each load ships from a hub, named by its ERP plant code (`PLANT`); the
+ * integration turns plant codes into canonical hub ids with the crosswalk
+ * the document share's hubs list fills.
+ *
+ * Chaos makes one night's file bad: a row with an impossible date
  * (rejected by the mapping) and a row with a missing column (rejected by
- * the CSV parser); the rest of that file still loads.
+ * the CSV parser), and three loads from plant 4000, a hub the ERP opened
+ * before the hubs list had it (parked until the crosswalk knows it; the
+ * demo replays that day once the list is fixed). The rest of that file
+ * loads at once.
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +25,10 @@ export interface ErpFile {
   good: string[];
   /** Load numbers of the rows that must be rejected. */
   bad: string[];
+  /** Load numbers from a hub missing from the hubs list: parked, loaded by the replay after the fix. */
+  parked: string[];
+  /** Business date, YYYY-MM-DD. */
+  date: string;
 }
 
 export interface ErpDrop {
@@ -25,11 +36,17 @@ export interface ErpDrop {
   archive: string;
   /** Chaos: the next night's file is malformed. */
   malformNextFile(): void;
+  /** The business date (YYYY-MM-DD) of the malformed file, once written. */
+  malformedDate(): string | undefined;
   files(): ErpFile[];
   close(): void;
 }
 
-const HEADER = 'LOAD_NO;CUSTOMER;PICKUP_DATE;DELIVERY_DATE;WEIGHT_KG;FREIGHT_EUR;STATUS';
+const HEADER = 'LOAD_NO;CUSTOMER;PICKUP_DATE;DELIVERY_DATE;WEIGHT_KG;FREIGHT_EUR;STATUS;PLANT';
+/** ERP plant codes of the hubs on the document share's first hubs list. */
+const PLANTS = ['1000', '2000', '3000'];
+/** The plant the ERP opened before the hubs list had it. */
+export const NEW_PLANT = '4000';
 const CUSTOMERS = ['4711', '4712', '5001', '5002', '6100'];
 
 function ymd(day: Date): string {
@@ -44,12 +61,19 @@ export function startErpDrop(stateDir: string): ErpDrop {
   const written: ErpFile[] = [];
   const businessDay = new Date(Date.UTC(2026, 10, 16));
   let malform = false;
+  let malformed: string | undefined;
   let loadNo = 800_000;
 
   const night = () => {
     const date = ymd(businessDay);
     businessDay.setUTCDate(businessDay.getUTCDate() + 1);
-    const file: ErpFile = { name: `LOADS_${date}.csv`, good: [], bad: [] };
+    const file: ErpFile = {
+      name: `LOADS_${date}.csv`,
+      good: [],
+      bad: [],
+      parked: [],
+      date: `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6)}`,
+    };
     const lines = [HEADER];
     for (let i = 0; i < 20; i++) {
       const no = String(++loadNo);
@@ -57,17 +81,25 @@ export function startErpDrop(stateDir: string): ErpDrop {
       const delivered = i % 4 === 0 ? '' : date; // not yet delivered: empty, not null
       const freight = `${(100 + i * 7.25).toFixed(2)}${credit ? '-' : ''}`;
       lines.push(
-        `${no};${CUSTOMERS[i % CUSTOMERS.length]};${date};${delivered};${1000 + i * 10};${freight};${credit ? 'CR' : 'OK'}`,
+        `${no};${CUSTOMERS[i % CUSTOMERS.length]};${date};${delivered};${1000 + i * 10};${freight};${credit ? 'CR' : 'OK'};${PLANTS[i % PLANTS.length]}`,
       );
       file.good.push(no);
     }
     if (malform) {
       malform = false;
+      malformed = file.date;
       const badDate = String(++loadNo);
-      lines.push(`${badDate};4711;20261131;;1200;99.00;OK`);
+      lines.push(`${badDate};4711;20261131;;1200;99.00;OK;1000`);
       const shortRow = String(++loadNo);
       lines.push(`${shortRow};4712;${date};1300`);
       file.bad.push(badDate, shortRow);
+      for (let i = 0; i < 3; i++) {
+        const no = String(++loadNo);
+        lines.push(
+          `${no};5001;${date};${date};${2000 + i * 10};${(300 + i).toFixed(2)};OK;${NEW_PLANT}`,
+        );
+        file.parked.push(no);
+      }
     }
     // Written under a temporary name, then the marker: the ERP's way of saying "complete".
     const path = join(folder, file.name);
@@ -83,7 +115,9 @@ export function startErpDrop(stateDir: string): ErpDrop {
     folder,
     archive,
     malformNextFile: () => (malform = true),
-    files: () => written.map((f) => ({ ...f, good: [...f.good], bad: [...f.bad] })),
+    malformedDate: () => malformed,
+    files: () =>
+      written.map((f) => ({ ...f, good: [...f.good], bad: [...f.bad], parked: [...f.parked] })),
     close: () => clearInterval(timer),
   };
 }

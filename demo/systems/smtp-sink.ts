@@ -11,6 +11,8 @@ export interface Mail {
   from: string;
   to: string[];
   subject: string;
+  /** The Message-ID header: a sender that sets it from an idempotency key makes resends visible. */
+  messageId: string;
 }
 
 export interface SmtpSink {
@@ -69,12 +71,12 @@ export async function startSmtpSink(): Promise<SmtpSink> {
           command(line);
         } else if (line === '.') {
           inData = false;
-          const subject =
+          const header = (name: string) =>
             data
-              .find((l) => /^subject:/i.test(l))
-              ?.slice(8)
+              .find((l) => l.toLowerCase().startsWith(`${name}:`))
+              ?.slice(name.length + 1)
               .trim() ?? '';
-          mails.push({ ...envelope, subject });
+          mails.push({ ...envelope, subject: header('subject'), messageId: header('message-id') });
           reply('250 2.0.0 queued');
         } else {
           data.push(line.startsWith('..') ? line.slice(1) : line);

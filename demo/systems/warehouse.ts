@@ -26,8 +26,58 @@ export function createWarehouse(file: string): void {
         delivered_on TEXT,
         weight_kg INTEGER NOT NULL,
         freight_eur TEXT NOT NULL,
-        status TEXT NOT NULL
+        status TEXT NOT NULL,
+        hub_id TEXT NOT NULL
       );
+      -- Reference data from the document share's hubs list.
+      CREATE TABLE IF NOT EXISTS hubs (
+        hub_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        city TEXT NOT NULL,
+        erp_plant TEXT NOT NULL
+      );
+      -- Where each load is, from the dispatch system's events (the newest event wins).
+      CREATE TABLE IF NOT EXISTS load_status (
+        load_no TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        customer_email TEXT NOT NULL
+      );
+      -- Every write to load_status, so a duplicate or out-of-order event applied would show.
+      CREATE TABLE IF NOT EXISTS load_status_history (
+        n INTEGER PRIMARY KEY AUTOINCREMENT,
+        load_no TEXT NOT NULL,
+        status TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        occurred_at TEXT NOT NULL
+      );
+      CREATE TRIGGER IF NOT EXISTS load_status_inserted AFTER INSERT ON load_status BEGIN
+        INSERT INTO load_status_history (load_no, status, event_id, occurred_at)
+        VALUES (NEW.load_no, NEW.status, NEW.event_id, NEW.occurred_at);
+      END;
+      CREATE TRIGGER IF NOT EXISTS load_status_updated AFTER UPDATE ON load_status BEGIN
+        INSERT INTO load_status_history (load_no, status, event_id, occurred_at)
+        VALUES (NEW.load_no, NEW.status, NEW.event_id, NEW.occurred_at);
+      END;
+      -- The transactional outbox: a delivered load queues its customer notification in the
+      -- same transaction that records the delivery; one notification per load.
+      CREATE TABLE IF NOT EXISTS notification_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        load_no TEXT NOT NULL UNIQUE,
+        customer_email TEXT NOT NULL,
+        delivered_at TEXT NOT NULL
+      );
+      CREATE TRIGGER IF NOT EXISTS load_delivered_new AFTER INSERT ON load_status
+      WHEN NEW.status = 'delivered' BEGIN
+        INSERT OR IGNORE INTO notification_outbox (load_no, customer_email, delivered_at)
+        VALUES (NEW.load_no, NEW.customer_email, NEW.occurred_at);
+      END;
+      CREATE TRIGGER IF NOT EXISTS load_delivered AFTER UPDATE ON load_status
+      WHEN NEW.status = 'delivered' BEGIN
+        INSERT OR IGNORE INTO notification_outbox (load_no, customer_email, delivered_at)
+        VALUES (NEW.load_no, NEW.customer_email, NEW.occurred_at);
+      END;
       -- The licence classes a truck driver may hold; anything else is bad HR data.
       CREATE TABLE IF NOT EXISTS drivers (
         driver_id INTEGER PRIMARY KEY,

@@ -5,7 +5,10 @@
  * Every file is archived as received, by its business date (from the file
  * name), so a bad day can be replayed. Rows the parser or the mapping
  * cannot read go to the reject ledger with the file, line and reason; the
- * rest of the file still loads.
+ * rest of the file still loads. Plant codes become canonical hub ids
+ * through the crosswalk `hubs-reference` fills; a plant the hubs list does
+ * not have yet is parked in the reject ledger, and the day is replayed
+ * (`patchbay replay erp-loads --from <date>`) once the list is fixed.
  */
 import { defineIntegration } from 'patchbay';
 import { fileDrop } from 'patchbay/file';
@@ -19,7 +22,10 @@ export default defineIntegration({
   owner: { team: 'fleet-integrations', contact: 'fleet-oncall@example.com' },
   pattern: 'file-drop',
   description: 'Loads from the ERP nightly CSV export into the warehouse.',
-  trigger: { type: 'schedule', every: '5s', runOnStart: true },
+  // Not on start: the first run waits one interval, so the hubs list (reference data for the
+  // plant → hub crosswalk) is loaded first. 3 s, so it has succeeded before the first
+  // freshness evaluation (4 s).
+  trigger: { type: 'schedule', every: '3s' },
   source: fileDrop({
     path: erpDrop,
     archive: erpArchive,

@@ -47,11 +47,13 @@ export default defineIntegration({
     // Per attempt, token waits included: a page may wait ~1.2 s for a token at the limit.
     timeout: '5s',
     retry: { maxAttempts: 3, baseDelay: '250ms' },
-    // Opens after 3 failed calls in a row; probes again after 6 s (production: minutes).
-    breaker: { failures: 3, openFor: '6s' },
+    // Opens after 3 failed calls in a row; probes again after 10 s (production: minutes).
+    breaker: { failures: 3, openFor: '10s' },
     rateLimit: { rate: 50, per: '1m', burst: 5 },
   },
-  freshness: { maxAge: '8s' },
+  // Two polls and a bit: while the vendor is down, `patchbay status` shows the data we hold as
+  // last-known-good, marked stale once it is older than this.
+  freshness: { maxAge: '12s' },
   budget: { maxDuration: '20s' },
   docs: {
     runbook: 'demo/README.md#gps-positions',

@@ -12,7 +12,28 @@ import { defineIntegration } from 'patchbay';
 import { mappingStep } from 'patchbay/mapping';
 import { sqlExtract, sqlUpsert } from 'patchbay/sql';
 import { fileURLToPath } from 'node:url';
-import { hrReplicaFile, warehouseFile } from '../settings.js';
+import { hrDb, hrReplicaFile, hrTable, warehouseFile } from '../settings.js';
+
+// Where the replica is: an SQLite file by default; the demo's `--hr-db` points it at the
+// machine's PostgreSQL or MariaDB (no password: loopback trust, as the test servers run).
+const replica =
+  hrDb === 'postgres'
+    ? ({
+        dialect: 'postgres',
+        host: '127.0.0.1',
+        port: 5432,
+        database: 'test',
+        user: 'postgres',
+      } as const)
+    : hrDb === 'mariadb'
+      ? ({
+          dialect: 'mysql',
+          host: '127.0.0.1',
+          port: 3306,
+          database: 'test',
+          user: 'root',
+        } as const)
+      : ({ dialect: 'sqlite', file: hrReplicaFile } as const);
 
 export default defineIntegration({
   id: 'hr-drivers',
@@ -21,9 +42,8 @@ export default defineIntegration({
   description: 'Drivers from the HR database replica into the warehouse, by watermark.',
   trigger: { type: 'schedule', every: '5s', runOnStart: true },
   source: sqlExtract({
-    dialect: 'sqlite',
-    file: hrReplicaFile,
-    table: 'drivers',
+    ...replica,
+    table: hrTable,
     watermark: 'updated_at',
     primaryKey: 'id',
     pageSize: 25,
