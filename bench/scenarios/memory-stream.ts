@@ -24,7 +24,9 @@
  *   BENCH_MEMORY_SIZES_MIB=16,64 BENCH_REPEATS=1 npx tsx bench/run.ts memory.stream.1gb   # quick
  *
  * Environment: BENCH_MEMORY_SIZES_MIB (default `100,1024`), BENCH_MEMORY_FORMATS
- * (default `csv,jsonl,xml`), BENCH_TMPDIR, BENCH_REPEATS.
+ * (default `csv,jsonl,xml`), BENCH_MEMORY_NODE_FLAGS (comma-separated node flags for every
+ * measured process, for diagnosis: `--max-semi-space-size=2`; recorded runs leave it unset),
+ * BENCH_TMPDIR, BENCH_REPEATS.
  */
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
@@ -128,9 +130,10 @@ const TSX_LOADER = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta
  * ```
  */
 export async function measure(mode: 'bare' | StreamFormat, file: string): Promise<ChildResult> {
-  const { stdout } = await run(process.execPath, ['--import', TSX_LOADER, CHILD, mode, file], {
-    maxBuffer: 1 << 20,
-  });
+  // For diagnosis only (every child, bare included): e.g. `--max-semi-space-size=2`.
+  const flags = listEnv('BENCH_MEMORY_NODE_FLAGS', '');
+  const args = [...flags, '--import', TSX_LOADER, CHILD, mode, file];
+  const { stdout } = await run(process.execPath, args, { maxBuffer: 16 << 20 });
   const last = stdout.trim().split('\n').at(-1) ?? '';
   return JSON.parse(last) as ChildResult;
 }
@@ -242,6 +245,7 @@ export function memoryStream(): Scenario {
     formats,
     allowanceMiB: ALLOWANCE_MIB,
     batchSize: 500,
+    nodeFlags: listEnv('BENCH_MEMORY_NODE_FLAGS', ''),
     files,
     memory,
     get verdict() {

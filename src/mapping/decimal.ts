@@ -30,6 +30,55 @@ const PLAIN = /^([+-])?(\d*)(?:\.(\d*))?(-)?$/;
  * ```
  */
 export function parseDecimal(text: string, separator: '.' | ',' = '.'): Decimal | undefined {
+  return parseSimple(text, separator) ?? parseGeneral(text, separator);
+}
+
+const ZERO = 48;
+const PLUS = 43;
+const MINUS = 45;
+const DOT = 46;
+const COMMA = 44;
+
+/**
+ * The common case without regular expressions or intermediate strings:
+ * digits, thousands separators, one decimal separator, a leading sign or a
+ * trailing minus, at most 15 significant digits (exact as a double).
+ * `undefined` means "not that simple": the general parser decides.
+ */
+function parseSimple(text: string, separator: '.' | ','): Decimal | undefined {
+  const dec = separator === '.' ? DOT : COMMA;
+  const thousands = separator === '.' ? COMMA : DOT;
+  let n = 0;
+  let significant = 0;
+  let digits = 0;
+  let scale = 0;
+  let sign = 0;
+  // 0: before any digit or separator, 1: integer digits, 2: fraction digits, 3: after a trailing minus
+  let phase = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === thousands) continue;
+    const digit = c - ZERO;
+    if (digit >= 0 && digit <= 9) {
+      if (phase === 3) return undefined;
+      if (n !== 0 || digit !== 0) significant++;
+      n = n * 10 + digit;
+      digits++;
+      if (phase === 2) scale++;
+      else phase = 1;
+      continue;
+    }
+    if (c === dec && phase < 2) phase = 2;
+    else if (c === MINUS && phase !== 0 && phase !== 3 && sign === 0) phase = 3;
+    else if ((c === MINUS || c === PLUS) && phase === 0 && sign === 0) sign = c;
+    else return undefined;
+  }
+  if (digits === 0 || significant > 15) return undefined;
+  const negative = sign === MINUS || phase === 3;
+  return { units: BigInt(negative ? -n : n), scale };
+}
+
+function parseGeneral(text: string, separator: '.' | ','): Decimal | undefined {
   let s = text.trim().replace(/[\s_']/g, '');
   if (separator === ',') s = s.replace(/\./g, '').replace(',', '.');
   else s = s.replace(/,/g, '');
@@ -70,6 +119,12 @@ export function formatDecimal(d: Decimal): string {
   return `${negative ? '-' : ''}${int}${d.scale > 0 ? `.${frac}` : ''}`;
 }
 
+const POW10: bigint[] = [];
+for (let k = 0, p = 1n; k <= 40; k++, p *= 10n) POW10.push(p);
+
+/** 10^k as a BigInt, from a table for the usual scales. */
+const pow10 = (k: number): bigint => POW10[k] ?? 10n ** BigInt(k);
+
 /**
  * Brings a decimal to exactly `scale` digits, rounding half away from zero
  * (the commercial rounding invoices use).
@@ -80,8 +135,9 @@ export function formatDecimal(d: Decimal): string {
  * ```
  */
 export function rescale(d: Decimal, scale: number): Decimal {
-  if (scale >= d.scale) return { units: d.units * 10n ** BigInt(scale - d.scale), scale };
-  const div = 10n ** BigInt(d.scale - scale);
+  if (scale === d.scale) return d;
+  if (scale > d.scale) return { units: d.units * pow10(scale - d.scale), scale };
+  const div = pow10(d.scale - scale);
   const negative = d.units < 0n;
   const abs = negative ? -d.units : d.units;
   let q = abs / div;

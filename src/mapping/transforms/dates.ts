@@ -23,7 +23,16 @@ function textOf(rule: string, v: unknown): string {
   throw new FieldFailure(rule, `expected a date as text, got ${show(v)}`);
 }
 
-const SAP_DATE = /^(\d{4})(\d{2})(\d{2})$/;
+/** The number written by `count` ASCII digits from `at`, or -1 when one of them is not a digit. */
+function digitsAt(s: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const digit = s.charCodeAt(i) - 48;
+    if (!(digit >= 0 && digit <= 9)) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
 const ODATA = /^\/Date\((-?\d{1,15})([+-]\d{4})?\)\/$/;
 
 /**
@@ -95,9 +104,11 @@ export const DATE_TRANSFORMS: Record<string, TransformDef> = {
       const s = textOf('sap-date', v).trim();
       // SAP writes "no date" as 00000000 (and sometimes blanks).
       if (s === '' || s === '00000000') return null;
-      const m = SAP_DATE.exec(s);
-      const [y, mo, d] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
-      if (!m || !isCalendarDay(y, mo, d)) {
+      // YYYYMMDD read digit by digit: no match array, no substrings.
+      const y = s.length === 8 ? digitsAt(s, 0, 4) : -1;
+      const mo = digitsAt(s, 4, 2);
+      const d = digitsAt(s, 6, 2);
+      if (y < 0 || mo < 0 || d < 0 || !isCalendarDay(y, mo, d)) {
         throw new FieldFailure('sap-date', `${show(v)} is not an SAP date (YYYYMMDD)`);
       }
       return isoDay(y, mo, d);
