@@ -416,8 +416,9 @@ re-verification failures). Replay counts envelopes that fail re-verification as 
 skipped, with \`errorsByKind.auth\`.
 
 **Benchmarks** (\`bench/README.md\`): \`ingest.webhook.durable\` measured 0.41× of a bare HMAC
-server on this 2-core machine with the load generator on the same cores (target 0.80×, not
-met: the durable inbox write adds 60–90 µs CPU per request); \`outbox.drain\` 0.41–0.48× of a
+server on this 2-core machine with the load generator on the same cores (0.46× recorded,
+0.34–0.55× across runs; target 0.80×, not met: the durable inbox write, mostly COMMIT with its
+WAL writes and fsync, adds about 45–65 µs CPU per request); \`outbox.drain\` 0.41–0.48× of a
 bare signing POST loop.`,
   },
 ];

@@ -35,14 +35,24 @@ export function storableHeaders(
   secrets: readonly string[] = [],
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  // for...in, not Object.entries: no array per header on the ingest path.
+  for (const name in headers) {
+    const value = headers[name];
     const key = name.toLowerCase();
     if (value === undefined || DROPPED_HEADERS.has(key)) continue;
-    const text = Array.isArray(value) ? value.join(', ') : value;
-    if (secrets.some((s) => s.length > 0 && text.includes(s))) continue;
+    const text = typeof value === 'string' ? value : value.join(', ');
+    if (carriesSecret(text, secrets)) continue;
     out[key] = text;
   }
   return out;
+}
+
+function carriesSecret(text: string, secrets: readonly string[]): boolean {
+  for (let i = 0; i < secrets.length; i++) {
+    const secret = secrets[i] as string;
+    if (secret.length > 0 && text.includes(secret)) return true;
+  }
+  return false;
 }
 
 /**
@@ -57,7 +67,8 @@ export function flatHeaders(
   headers: Readonly<Record<string, string | string[] | undefined>>,
 ): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;

@@ -48,7 +48,9 @@ export function webhookRequestListener(
     ]),
   );
   return (req, res) => {
-    const path = (req.url ?? '').split('?')[0] ?? '';
+    const url = req.url ?? '';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
     const route = routes.get(path);
     if (!route) return send(res, failure(404, 'NOT_FOUND'));
     if (req.method !== 'POST') return send(res, failure(405, 'METHOD_NOT_ALLOWED'));

@@ -180,6 +180,31 @@ export function inboxContract(h: Harness): void {
       expect(retry).toMatchObject({ id, status: 'processing', attempts: 2 });
     });
 
+    it('counts every status, per integration, through every transition', async () => {
+      const ids = await Promise.all(
+        [1, 2, 3, 4, 5].map(async (n) => (await h.store.inbox.append(item(n))).id),
+      );
+      await h.store.inbox.append(item(6, { integrationId: 'invoices' }));
+      const [a, b, c, d] = ids as [string, string, string, string];
+      await h.store.inbox.claim('orders', { ...LEASE, limit: 4, now: T0 });
+      await h.store.inbox.complete(a);
+      await h.store.inbox.fail(b, sampleError(), T0 + 5000);
+      await h.store.inbox.fail(c, sampleError('gave up'), null);
+      const counts = async (integrationId: string) =>
+        Promise.all(
+          (['pending', 'processing', 'failed', 'done', 'dead'] as const).map((s) =>
+            h.store.inbox.count(integrationId, s),
+          ),
+        );
+      expect(await counts('orders')).toEqual([1, 1, 1, 1, 1]);
+      expect(await counts('invoices')).toEqual([1, 0, 0, 0, 0]);
+      await h.store.inbox.complete(d);
+      const retried = await h.store.inbox.claim('orders', { ...LEASE, limit: 5, now: T0 + 5000 });
+      expect(retried.map((i) => i.id)).toEqual([b, ids[4]]);
+      expect(await counts('orders')).toEqual([0, 2, 0, 2, 1]);
+      expect(await h.store.inbox.count('orders')).toBe(5);
+    });
+
     it('marks an item dead when no next attempt is given', async () => {
       const { id } = await h.store.inbox.append(item(1));
       await h.store.inbox.claim('orders', { ...LEASE, limit: 1, now: T0 });

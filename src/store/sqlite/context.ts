@@ -73,4 +73,19 @@ export class SqliteContext {
   write<T>(fn: () => T): Promise<T> {
     return this.#committer.enqueue(fn);
   }
+
+  /**
+   * As {@link SqliteContext.write}, for a write whose changes are made by a
+   * single statement (reads around it are fine). SQLite undoes a failed
+   * statement by itself, so the write skips its savepoint: two statements
+   * fewer per write on the hot append paths.
+   *
+   * @example
+   * ```ts
+   * await ctx.writeStatement(() => insertStmt.run(a, b).lastInsertRowid);
+   * ```
+   */
+  writeStatement<T>(fn: () => T): Promise<T> {
+    return this.#committer.enqueue(fn, true);
+  }
 }

@@ -14,8 +14,9 @@
  *
  * Each write runs inside its own SAVEPOINT, so a write that throws (a
  * constraint, a missing row) rolls back only its own changes and rejects
- * only its own promise. A failed COMMIT rejects the whole batch: none of it
- * is durable.
+ * only its own promise; a write queued as a single statement skips the
+ * savepoint, because SQLite undoes a failed statement by itself. A failed
+ * COMMIT rejects the whole batch: none of it is durable.
  *
  * With `syncFile` (the WAL of a connection in `synchronous=NORMAL`), the
  * fsync leaves the event loop: COMMIT only writes the WAL, and one
@@ -82,6 +83,8 @@ export interface GroupCommitOptions {
 
 interface Pending {
   run: () => unknown;
+  /** Changes the file with one statement at most: no savepoint needed. */
+  single: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -155,12 +158,16 @@ export class GroupCommitter {
    * ```ts
    * await gc.enqueue(() => stmt.run(params));
    * ```
+   *
+   * With `single`, `run` makes its changes with one statement at most (reads
+   * around it are fine): SQLite rolls a failed statement back by itself, so
+   * the write runs without a savepoint of its own.
    */
-  enqueue<T>(run: () => T): Promise<T> {
+  enqueue<T>(run: () => T, single = false): Promise<T> {
     if (this.#closed) return Promise.reject(storeClosed());
     if (this.#broken) return Promise.reject(this.#broken);
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ run, single, resolve: resolve as (value: unknown) => void, reject });
       this.#schedule();
     });
   }
@@ -307,7 +314,8 @@ export class GroupCommitter {
   }
 
   #settle(batch: Pending[], outcomes: Outcome[]): void {
-    batch.forEach((item, i) => {
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i] as Pending;
       const outcome = outcomes[i] as Outcome;
       if (outcome.ok) {
         this.#stats.writes += 1;
@@ -316,11 +324,20 @@ export class GroupCommitter {
         this.#stats.failedWrites += 1;
         item.reject(outcome.error);
       }
-    });
+    }
   }
 
-  /** Runs one write in its own savepoint. */
+  /** Runs one write in its own savepoint (or none, for a single statement). */
   #runOne(item: Pending): Outcome | { ok: 'aborted'; error: unknown } {
+    if (item.single) {
+      try {
+        return { ok: true, value: item.run() };
+      } catch (err) {
+        // The failed statement is undone; unless SQLite dropped the whole transaction.
+        if (!this.#db.inTransaction) return { ok: 'aborted', error: err };
+        return { ok: false, error: this.#mapError(err) };
+      }
+    }
     try {
       this.#savepoint.run();
       const value = item.run();

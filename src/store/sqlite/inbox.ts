@@ -77,24 +77,27 @@ function toItem(row: InboxRow): InboxItem {
  */
 export class SqliteInboxRepo implements InboxRepo {
   readonly #ctx: SqliteContext;
-  readonly #insert: Database.Statement<[Record<string, unknown>]>;
+  readonly #insert: Database.Statement<
+    [string, string | null, string | null, number | null, number, string, Buffer, string]
+  >;
   readonly #byEvent: Database.Statement<[string, string], { id: number }>;
   readonly #claim: Database.Statement<[Record<string, unknown>], InboxRow>;
   readonly #complete: Database.Statement<[number]>;
   readonly #fail: Database.Statement<[Record<string, unknown>]>;
   readonly #get: Database.Statement<[number], InboxRow>;
   readonly #count: Database.Statement<[string], { n: number }>;
-  readonly #countStatus: Database.Statement<[string, string], { n: number }>;
+  readonly #countOpen: Database.Statement<[string, string], { n: number }>;
+  readonly #countClosed: Database.Statement<[string, string], { n: number }>;
   readonly #listReceived: Database.Statement<[Record<string, unknown>], InboxRow>;
 
   constructor(ctx: SqliteContext) {
     this.#ctx = ctx;
     const db = ctx.db;
+    // Positional parameters: binding by name costs a lookup per column per row.
     this.#insert = db.prepare(
       `INSERT INTO inbox (integration_id, event_id, entity_key, occurred_at, received_at, headers,
          body, meta, status, due_at)
-       VALUES (@integrationId, @eventId, @entityKey, @occurredAt, @receivedAt, @headers,
-         @body, @meta, 'pending', 0)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0)
        ON CONFLICT (integration_id, event_id) DO NOTHING`,
     );
     this.#byEvent = db.prepare('SELECT id FROM inbox WHERE integration_id = ? AND event_id = ?');
@@ -116,8 +119,13 @@ export class SqliteInboxRepo implements InboxRepo {
     );
     this.#get = db.prepare(`SELECT ${COLUMNS} FROM inbox WHERE id = ?`);
     this.#count = db.prepare('SELECT count(*) AS n FROM inbox WHERE integration_id = ?');
-    this.#countStatus = db.prepare(
-      'SELECT count(*) AS n FROM inbox WHERE integration_id = ? AND status = ?',
+    // Open items (pending, processing, failed) always have a due_at and closed
+    // ones (done, dead) never do: each count reads its own partial index.
+    this.#countOpen = db.prepare(
+      'SELECT count(*) AS n FROM inbox WHERE integration_id = ? AND due_at IS NOT NULL AND status = ?',
+    );
+    this.#countClosed = db.prepare(
+      'SELECT count(*) AS n FROM inbox WHERE integration_id = ? AND due_at IS NULL AND status = ?',
     );
     this.#listReceived = db.prepare(
       `SELECT ${COLUMNS} FROM inbox
@@ -130,20 +138,31 @@ export class SqliteInboxRepo implements InboxRepo {
   async append(item: InboxAppend): Promise<InboxAppendResult> {
     const body: unknown = item.body;
     if (!(body instanceof Uint8Array)) throw invalidArgument('body', 'a Buffer', typeof body);
-    const row = {
-      integrationId: requireText('integrationId', item.integrationId),
-      eventId: item.eventId == null ? null : requireText('eventId', item.eventId),
-      entityKey: item.entityKey == null ? null : requireText('entityKey', item.entityKey),
-      occurredAt: optionalTime('occurredAt', item.occurredAt),
-      receivedAt: requireTime('receivedAt', item.receivedAt),
-      headers: encodeJson(item.headers ?? {}, 'headers'),
-      body: Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.length),
-      meta: encodeJson(item.meta ?? {}, 'meta'),
-    };
-    return this.#ctx.write(() => {
-      const info = this.#insert.run(row);
+    const integrationId = requireText('integrationId', item.integrationId);
+    const eventId = item.eventId == null ? null : requireText('eventId', item.eventId);
+    const entityKey = item.entityKey == null ? null : requireText('entityKey', item.entityKey);
+    const occurredAt = optionalTime('occurredAt', item.occurredAt);
+    const receivedAt = requireTime('receivedAt', item.receivedAt);
+    const headers = encodeJson(item.headers ?? {}, 'headers');
+    const bytes = Buffer.isBuffer(body)
+      ? body
+      : Buffer.from(body.buffer, body.byteOffset, body.length);
+    const meta = encodeJson(item.meta ?? {}, 'meta');
+    // One statement changes the file (the SELECT runs only when the INSERT
+    // changed nothing), so the write needs no savepoint of its own.
+    return this.#ctx.writeStatement(() => {
+      const info = this.#insert.run(
+        integrationId,
+        eventId,
+        entityKey,
+        occurredAt,
+        receivedAt,
+        headers,
+        bytes,
+        meta,
+      );
       if (info.changes > 0) return { id: String(info.lastInsertRowid), duplicate: false };
-      const existing = this.#byEvent.get(row.integrationId, row.eventId as string);
+      const existing = this.#byEvent.get(integrationId, eventId as string);
       return { id: String(existing?.id), duplicate: true };
     });
   }
@@ -200,7 +219,9 @@ export class SqliteInboxRepo implements InboxRepo {
       () =>
         (status === undefined
           ? this.#count.get(integrationId)
-          : this.#countStatus.get(integrationId, status)
+          : status === 'done' || status === 'dead'
+            ? this.#countClosed.get(integrationId, status)
+            : this.#countOpen.get(integrationId, status)
         )?.n ?? 0,
     );
   }
