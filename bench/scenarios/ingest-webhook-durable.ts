@@ -6,7 +6,7 @@
  * Each server runs in its own process; this process only generates load.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +16,9 @@ import { Pool } from 'undici';
 import { closedLoop, type Sample, type Scenario, type Variant } from '../harness.js';
 
 const CONNECTIONS = 100;
-const SECRET = `whsec_${Buffer.from('bench-secret-0123456789abcdefgh').toString('base64')}`;
-const KEY = Buffer.from(SECRET.slice('whsec_'.length), 'base64');
+// Generated per run: no signing secret lives in the repository, not even a bench one.
+const KEY = randomBytes(32);
+const SECRET = `whsec_${KEY.toString('base64')}`;
 const BODY = Buffer.from(JSON.stringify({ type: 'bench', pad: 'x'.repeat(1024 - 25) }));
 const SERVER = fileURLToPath(new URL('./ingest-webhook-server.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

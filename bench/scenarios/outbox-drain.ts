@@ -10,6 +10,7 @@
  * shared commit) and, as a second variant, claiming 100 per tick.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,8 @@ import { WebhookSender } from '../../src/connectors/webhook/sender/sender.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { closedLoop, type Sample, type Scenario, type Variant } from '../harness.js';
 
-const SECRET = `whsec_${Buffer.from('bench-outbox-secret-0123456789ab').toString('base64')}`;
+// Generated per run: no signing secret lives in the repository, not even a bench one.
+const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const SUBSCRIBER = fileURLToPath(new URL('./outbox-drain-subscriber.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DATA = { orderId: 'o-1', pad: 'x'.repeat(900) };
