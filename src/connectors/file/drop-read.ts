@@ -191,6 +191,23 @@ async function* replayRead(
 }
 
 /**
+ * What every file drop (local, SFTP, S3) offers the runtime: markers per file
+ * as checkpoints, acknowledgement per batch, replay by business date.
+ *
+ * @example
+ * ```ts
+ * defineConnector({ kind: 'my-drop', direction: 'source', capabilities: fileDropCapabilities, ... });
+ * ```
+ */
+export const fileDropCapabilities = {
+  ack: 'batch',
+  checkpoint: 'file-marker',
+  replay: 'business-date',
+  idempotentWrites: false,
+  connectionTest: true,
+} as const;
+
+/**
  * Reads a drop for one run: live (pickup, claim, archive, parse) or replay
  * (the archived files of the business dates in `ctx.range`). The archive is
  * the local folder `cfg.archive` unless another is given (an S3 bucket).

@@ -6,7 +6,7 @@
 import { defineConnector, type SourceSession } from '../../core/connector.js';
 import { fileDropConfig } from './config.js';
 import { localDrop } from './drop.js';
-import { readDrop } from './drop-read.js';
+import { fileDropCapabilities, readDrop } from './drop-read.js';
 
 export { fileDropConfig, type FileDropConfig } from './config.js';
 
@@ -31,13 +31,7 @@ export const fileDrop = defineConnector({
     'Files from a local folder or mounted share: never read mid-write, claimed atomically, archived raw, processed by business date, replayed by date; CSV/TSV, JSON Lines, JSON arrays, XML and fixed-width, streamed.',
   direction: 'source',
   config: fileDropConfig,
-  capabilities: {
-    ack: 'batch',
-    checkpoint: 'file-marker',
-    replay: 'business-date',
-    idempotentWrites: false,
-    connectionTest: true,
-  },
+  capabilities: fileDropCapabilities,
   async connect(cfg): Promise<SourceSession<Record<string, unknown>>> {
     const drop = localDrop(cfg.path);
     return {

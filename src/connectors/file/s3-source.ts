@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConnector, type SourceSession } from '../../core/connector.js';
 import { localArchive } from './archive.js';
-import { readDrop } from './drop-read.js';
+import { fileDropCapabilities, readDrop } from './drop-read.js';
 import { s3Archive } from './s3-archive.js';
 import { s3DropConfig, s3Location } from './s3-config.js';
 import { openS3, s3Drop } from './s3-drop.js';
@@ -38,13 +38,7 @@ export const s3FileDrop = defineConnector({
     'Objects under a prefix of an S3-compatible bucket: never read before complete (done-marker or stable size and ETag), claimed by a lease in the store, archived raw to a bucket or folder, processed by business date, replayed by date.',
   direction: 'source',
   config: s3DropConfig,
-  capabilities: {
-    ack: 'batch',
-    checkpoint: 'file-marker',
-    replay: 'business-date',
-    idempotentWrites: false,
-    connectionTest: true,
-  },
+  capabilities: fileDropCapabilities,
   async connect(cfg, ctx): Promise<SourceSession<Record<string, unknown>>> {
     const s3 = await openS3(cfg, ctx);
     const drop = s3Drop(s3, cfg);

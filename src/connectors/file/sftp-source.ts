@@ -4,7 +4,7 @@
  * as `file-drop`; one SSH session per run.
  */
 import { defineConnector, type SourceSession } from '../../core/connector.js';
-import { readDrop } from './drop-read.js';
+import { fileDropCapabilities, readDrop } from './drop-read.js';
 import { sftpDropConfig } from './sftp-config.js';
 import { sftpDrop } from './sftp-drop.js';
 
@@ -31,13 +31,7 @@ export const sftpFileDrop = defineConnector({
     'Files from a folder on an SFTP server with a pinned host key: never read mid-write, claimed by remote rename, archived raw locally, processed by business date, replayed by date.',
   direction: 'source',
   config: sftpDropConfig,
-  capabilities: {
-    ack: 'batch',
-    checkpoint: 'file-marker',
-    replay: 'business-date',
-    idempotentWrites: false,
-    connectionTest: true,
-  },
+  capabilities: fileDropCapabilities,
   async connect(cfg, ctx): Promise<SourceSession<Record<string, unknown>>> {
     const drop = await sftpDrop(cfg, ctx);
     return {
