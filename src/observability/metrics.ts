@@ -7,51 +7,30 @@
  * Everything lives on a private prom-client Registry (no hidden global
  * registration, so two runtimes or two tests never share counters).
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ErrorKind } from '../core/errors.js';
-import { LatencyWindow } from './latency-window.js';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  countCall,
+  countItems,
+  countStaleServed,
+  type CallMetric,
+  type ItemStage,
+} from './call-metrics.js';
+import {
+  ageSeconds,
+  breakerValue,
+  countDrift,
+  freshnessOf,
+  type BreakerState,
+} from './health-metrics.js';
+import {
+  defineSeries,
+  newIntegrationState,
+  type IntegrationState,
+  type MetricSeries,
+} from './metric-series.js';
 
-/**
- * Where an item is in its journey; the `stage` label of `items_total`.
- *
- * @example
- * ```ts
- * metrics.recordItems('orders-sync', 'read', batch.items.length);
- * metrics.recordItems('orders-sync', 'dead_lettered' satisfies ItemStage);
- * ```
- */
-export type ItemStage = 'read' | 'written' | 'skipped' | 'dead_lettered';
-
-/**
- * Circuit breaker state; exported as 0 (closed), 1 (half-open), 2 (open).
- *
- * @example
- * ```ts
- * pipeline.breaker?.onStateChange((e) =>
- *   metrics.setBreakerState('crm-api', e.to === 'half_open' ? 'half-open' : e.to === 'closed' ? 'closed' : 'open'),
- * );
- * ```
- */
-export type BreakerState = 'closed' | 'half-open' | 'open' | 0 | 1 | 2;
-
-/**
- * The facts about one external call that metrics need (a {@link CallRecord} fits).
- *
- * @example
- * ```ts
- * const call: CallMetric = { integration: 'gps-positions', outcome: 'failure', errorKind: 'timeout', latencyMs: 30_000 };
- * metrics.recordCall(call);
- * ```
- */
-export interface CallMetric {
-  integration: string;
-  outcome: 'success' | 'failure';
-  /** The classified kind of a failure. A failure without one is counted under `unclassified`. */
-  errorKind?: ErrorKind;
-  latencyMs: number;
-  /** The answer was last-known-good data served while the breaker was open. */
-  stale?: boolean;
-}
+export type { BreakerState } from './health-metrics.js';
+export type { CallMetric, ItemStage } from './call-metrics.js';
 
 /**
  * Options for {@link PatchbayMetrics}.
@@ -74,34 +53,6 @@ export interface PatchbayMetricsOptions {
   latencyBuckets?: number[];
   /** Clock for the latency window and freshness, injectable for tests. Default `Date.now`. */
   now?: () => number;
-}
-
-const DEFAULT_BUCKETS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000];
-const BREAKER_VALUES = { closed: 0, 'half-open': 1, open: 2 } as const;
-const UNCLASSIFIED = 'unclassified';
-
-type CounterChild = ReturnType<Counter<string>['labels']>;
-type HistogramChild = ReturnType<Histogram<string>['labels']>;
-
-/** Everything about one integration, so a call costs one Map lookup. */
-interface IntegrationState {
-  success: number;
-  successChild: CounterChild;
-  latencyChildren: Record<'success' | 'failure', HistogramChild>;
-  errors: Map<string, { n: number; child: CounterChild }>;
-  items: Map<ItemStage, { n: number; child: CounterChild }>;
-  staleServed: number;
-  staleChild: CounterChild;
-  window: LatencyWindow;
-  freshness?: { seconds: number } | { since: number };
-  /** Per entity stream: when its data was last delivered (epoch ms). */
-  streams: Map<string, number>;
-  deadLetterDepth?: number;
-  breaker?: number;
-  /** Schema drift events by kind (added, removed, retyped). */
-  drift: Map<string, { n: number; child: CounterChild }>;
-  /** 1 while recorded drift is unacknowledged, else 0. */
-  driftState?: number;
 }
 
 /**
@@ -137,117 +88,18 @@ export class PatchbayMetrics {
   readonly #state = new Map<string, IntegrationState>();
   readonly #now: () => number;
   readonly #windowMs: number;
-  readonly #success: Counter<'integration'>;
-  readonly #errors: Counter<'integration' | 'kind'>;
-  readonly #latency: Histogram<'integration' | 'outcome'>;
-  readonly #stale: Counter<'integration'>;
-  readonly #items: Counter<'integration' | 'stage'>;
-  readonly #drift: Counter<'integration' | 'kind'>;
+  readonly #series: MetricSeries;
 
   constructor(options: PatchbayMetricsOptions = {}) {
     this.registry = new Registry();
     this.contentType = this.registry.contentType;
     this.#now = options.now ?? Date.now;
     this.#windowMs = options.latencyWindowMs ?? 300_000;
-    const registers = [this.registry];
-    const states = this.#state;
-
-    this.#success = new Counter({
-      name: 'patchbay_integration_success_count',
-      help: 'Successful external calls (integration.<name>.success_count).',
-      labelNames: ['integration'],
-      registers,
+    this.#series = defineSeries(this.registry, this.#state, {
+      freshness: (s) => freshnessOf(s, this.#now),
+      age: (since) => ageSeconds(since, this.#now),
+      latencyBuckets: options.latencyBuckets,
     });
-    this.#errors = new Counter({
-      name: 'patchbay_integration_error_count_by_kind',
-      help: 'Failed external calls by error kind (integration.<name>.error_count_by_kind).',
-      labelNames: ['integration', 'kind'],
-      registers,
-    });
-    this.#latency = new Histogram({
-      name: 'patchbay_integration_latency_ms',
-      help: 'Latency of external calls in milliseconds.',
-      labelNames: ['integration', 'outcome'],
-      buckets: options.latencyBuckets ?? DEFAULT_BUCKETS,
-      registers,
-    });
-    this.#stale = new Counter({
-      name: 'patchbay_integration_stale_served',
-      help: 'Answers served from last-known-good data (integration.<name>.stale_served).',
-      labelNames: ['integration'],
-      registers,
-    });
-    this.#items = new Counter({
-      name: 'patchbay_integration_items_total',
-      help: 'Items by stage: read, written, skipped, dead_lettered (integration.<name>.items_total).',
-      labelNames: ['integration', 'stage'],
-      registers,
-    });
-    this.#drift = new Counter({
-      name: 'patchbay_integration_drift_events_total',
-      help: 'Source schema drift events seen by mapping steps, by kind: added, removed, retyped (integration.<name>.drift_events_total).',
-      labelNames: ['integration', 'kind'],
-      registers,
-    });
-
-    // Gauges are derived from the per-integration state at scrape time, so the
-    // snapshot and Prometheus can never disagree, and freshness keeps growing
-    // between runs (a static gauge would not alert when runs stop).
-    const gauge = (name: string, help: string, read: (s: IntegrationState) => number | undefined) =>
-      new Gauge({
-        name,
-        help,
-        labelNames: ['integration'],
-        registers,
-        collect(this: Gauge<'integration'>) {
-          this.reset();
-          for (const [integration, s] of states) {
-            const v = read(s);
-            if (v !== undefined) this.set({ integration }, v);
-          }
-        },
-      });
-    gauge(
-      'patchbay_integration_latency_p99_ms',
-      'p99 call latency in ms over the last 5 minutes (integration.<name>.latency_p99_ms); absent when there were no calls.',
-      (s) => s.window.quantile(0.99),
-    );
-    const freshness = (s: IntegrationState) => this.#freshness(s);
-    const age = (since: number) => this.#age(since);
-    // One gauge, two kinds of series: without `stream` the integration's age
-    // (integration.<name>.freshness_seconds, unchanged), with `stream` each
-    // entity stream's age, so one alert expression covers both and
-    // `{stream=""}` selects the integration-level series.
-    new Gauge({
-      name: 'patchbay_integration_freshness_seconds',
-      help: 'Age of the newest successfully processed data in seconds (integration.<name>.freshness_seconds); with a stream label, the age of that entity stream (integration.<name>.freshness_seconds.<stream>).',
-      labelNames: ['integration', 'stream'],
-      registers,
-      collect(this: Gauge<'integration' | 'stream'>) {
-        this.reset();
-        for (const [integration, s] of states) {
-          const v = freshness(s);
-          if (v !== undefined) this.set({ integration }, v);
-          for (const [stream, since] of s.streams) this.set({ integration, stream }, age(since));
-        }
-      },
-    });
-    gauge(
-      'patchbay_integration_dead_letter_depth',
-      'Dead letters waiting (integration.<name>.dead_letter_depth).',
-      (s) => s.deadLetterDepth,
-    );
-    gauge(
-      'patchbay_integration_breaker_state',
-      'Circuit breaker: 0 closed, 1 half-open, 2 open (integration.<name>.breaker_state).',
-      (s) => s.breaker,
-    );
-    gauge(
-      'patchbay_integration_schema_drift',
-      'Source schema drift recorded and not acknowledged: 1, else 0 (integration.<name>.schema_drift).',
-      (s) => s.driftState,
-    );
-
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -276,26 +128,7 @@ export class PatchbayMetrics {
    * ```
    */
   recordCall(call: CallMetric): void {
-    const s = this.#get(call.integration);
-    if (call.outcome === 'success') {
-      s.success += 1;
-      s.successChild.inc();
-    } else {
-      const kind = call.errorKind ?? UNCLASSIFIED;
-      let e = s.errors.get(kind);
-      if (!e) {
-        e = { n: 0, child: this.#errors.labels(call.integration, kind) };
-        s.errors.set(kind, e);
-      }
-      e.n += 1;
-      e.child.inc();
-    }
-    if (Number.isFinite(call.latencyMs)) {
-      const ms = Math.max(0, call.latencyMs);
-      s.latencyChildren[call.outcome === 'success' ? 'success' : 'failure'].observe(ms);
-      s.window.observe(ms);
-    }
-    if (call.stale) this.#staleServed(s);
+    countCall(this.#series, this.#get(call.integration), call);
   }
 
   /**
@@ -309,14 +142,7 @@ export class PatchbayMetrics {
    */
   recordItems(integration: string, stage: ItemStage, n = 1): void {
     if (!(n > 0)) return;
-    const s = this.#get(integration);
-    let it = s.items.get(stage);
-    if (!it) {
-      it = { n: 0, child: this.#items.labels(integration, stage) };
-      s.items.set(stage, it);
-    }
-    it.n += n;
-    it.child.inc(n);
+    countItems(this.#series, this.#get(integration), integration, stage, n);
   }
 
   /**
@@ -382,7 +208,7 @@ export class PatchbayMetrics {
    * ```
    */
   setBreakerState(integration: string, state: BreakerState): void {
-    this.#get(integration).breaker = typeof state === 'number' ? state : BREAKER_VALUES[state];
+    this.#get(integration).breaker = breakerValue(state);
   }
 
   /**
@@ -396,14 +222,7 @@ export class PatchbayMetrics {
    */
   recordDrift(integration: string, kind: string, n = 1): void {
     if (!(n > 0)) return;
-    const s = this.#get(integration);
-    let d = s.drift.get(kind);
-    if (!d) {
-      d = { n: 0, child: this.#drift.labels(integration, kind) };
-      s.drift.set(kind, d);
-    }
-    d.n += n;
-    d.child.inc(n);
+    countDrift(this.#series, this.#get(integration), integration, kind, n);
   }
 
   /**
@@ -428,7 +247,7 @@ export class PatchbayMetrics {
    * ```
    */
   recordStaleServed(integration: string): void {
-    this.#staleServed(this.#get(integration));
+    countStaleServed(this.#get(integration));
   }
 
   /**
@@ -453,10 +272,10 @@ export class PatchbayMetrics {
       for (const [kind, e] of s.errors) out[`${p}error_count_by_kind.${kind}`] = e.n;
       const p99 = s.window.quantile(0.99);
       if (p99 !== undefined) out[`${p}latency_p99_ms`] = p99;
-      const fresh = this.#freshness(s);
+      const fresh = freshnessOf(s, this.#now);
       if (fresh !== undefined) out[`${p}freshness_seconds`] = fresh;
       for (const [stream, since] of s.streams) {
-        out[`${p}freshness_seconds.${stream}`] = this.#age(since);
+        out[`${p}freshness_seconds.${stream}`] = ageSeconds(since, this.#now);
       }
       if (s.deadLetterDepth !== undefined) out[`${p}dead_letter_depth`] = s.deadLetterDepth;
       out[`${p}stale_served`] = s.staleServed;
@@ -483,43 +302,8 @@ export class PatchbayMetrics {
   #get(integration: string): IntegrationState {
     let s = this.#state.get(integration);
     if (s) return s;
-    const successChild = this.#success.labels(integration);
-    const staleChild = this.#stale.labels(integration);
-    // inc(0) makes the series appear at zero instead of being absent.
-    successChild.inc(0);
-    staleChild.inc(0);
-    s = {
-      success: 0,
-      successChild,
-      latencyChildren: {
-        success: this.#latency.labels(integration, 'success'),
-        failure: this.#latency.labels(integration, 'failure'),
-      },
-      errors: new Map(),
-      items: new Map(),
-      drift: new Map(),
-      streams: new Map(),
-      staleServed: 0,
-      staleChild,
-      window: new LatencyWindow({ windowMs: this.#windowMs, now: this.#now }),
-    };
+    s = newIntegrationState(this.#series, integration, this.#windowMs, this.#now);
     this.#state.set(integration, s);
     return s;
-  }
-
-  #staleServed(s: IntegrationState): void {
-    s.staleServed += 1;
-    s.staleChild.inc();
-  }
-
-  #freshness(s: IntegrationState): number | undefined {
-    const f = s.freshness;
-    if (!f) return undefined;
-    if ('seconds' in f) return f.seconds;
-    return this.#age(f.since);
-  }
-
-  #age(since: number): number {
-    return Math.max(0, (this.#now() - since) / 1000);
   }
 }
