@@ -80,17 +80,12 @@ async function clearDrop(drop: DropFolder, cfg: DropSettings, name: string, clai
  */
 export function renameClaim(drop: DropFolder, cfg: DropSettings, ctx: ReadContext): Claimer {
   const stableForMs = parseDuration(cfg.stableFor, 'stableFor', 'file-drop');
+  // The runtime's clock, as in the read loop, so `stableFor` follows a test's fake clock too.
+  const now = ctx.now ?? Date.now;
   return {
     async candidates() {
       const resumed = await claimedFiles(drop, cfg);
-      const fresh = await readyFiles(
-        drop,
-        cfg,
-        ctx.store,
-        ctx.integrationId,
-        Date.now(),
-        stableForMs,
-      );
+      const fresh = await readyFiles(drop, cfg, ctx.store, ctx.integrationId, now(), stableForMs);
       return [
         ...resumed.map((entry) => ({ entry, resumed: true })),
         ...fresh.map((entry) => ({ entry, resumed: false })),
@@ -139,6 +134,7 @@ export function fileVersion(e: DropEntry): string {
 export function leaseClaim(drop: DropFolder, cfg: DropSettings, ctx: ReadContext): Claimer {
   const stableForMs = parseDuration(cfg.stableFor, 'stableFor', 'file-drop');
   const ttl = parseDuration(cfg.leaseFor, 'leaseFor', 'file-drop');
+  const now = ctx.now ?? Date.now;
   // One owner per process and integration: the next run of the same integration here (after a
   // budget stop) resumes its own file at once; any other worker waits for the lease to expire.
   const owner = `${hostname()}:${process.pid}:${PROCESS}:${ctx.integrationId}`;
@@ -155,7 +151,7 @@ export function leaseClaim(drop: DropFolder, cfg: DropSettings, ctx: ReadContext
         cfg,
         ctx.store,
         ctx.integrationId,
-        Date.now(),
+        now(),
         stableForMs,
         taken,
       );
@@ -193,7 +189,7 @@ export function leaseClaim(drop: DropFolder, cfg: DropSettings, ctx: ReadContext
         await ctx.store.cache.set(takenNs, entry.name, {
           version: fileVersion(entry),
           outcome,
-          at: Date.now(),
+          at: now(),
         });
       }
       if (outcome !== 'failed' && cfg.afterSuccess !== 'keep') {
