@@ -116,22 +116,18 @@ const replayBadDay = (date: string) => {
   const run = async () => {
     // First make sure the fix is in: the crosswalk knows the new plant (up to 10 s).
     const store = await openSqliteStore({ path: resolve(stateDir, 'state.db') });
-    let parked: string[];
     try {
       for (let i = 0; i < 40; i++) {
         if (await store.crosswalk.lookup('erp-plant->hub', NEW_PLANT)) break;
         await new Promise((r) => setTimeout(r, 250));
       }
-      await patchbay(['replay', 'erp-loads', '--from', date, '--to', date]);
-      // The replay loaded the parked rows; their ledger entries are retried (and so cleared).
-      // What `patchbay rejects list erp-loads` shows, read from the store directly.
-      parked = (await store.rejects.list('erp-loads'))
-        .filter((r) => r.rule === 'lookup')
-        .map((r) => r.id);
     } finally {
       await store.close();
     }
-    if (parked.length > 0) await patchbay(['rejects', 'retry', 'erp-loads', ...parked]);
+    await patchbay(['replay', 'erp-loads', '--from', date, '--to', date]);
+    // The replay loaded the parked rows, which took their entries off the ledger: what is
+    // left is what the ERP must correct.
+    await patchbay(['rejects', 'list', 'erp-loads']);
   };
   operator.push(run());
 };

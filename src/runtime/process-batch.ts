@@ -106,6 +106,7 @@ async function writeMapped(deps: BatchDeps, mapped: Mapped[]): Promise<void> {
   if (whole.ok) {
     deps.counts.written += all.length;
     deps.services.metrics.recordItems(deps.prepared.id, 'written', all.length);
+    await resolveRejects(deps, mapped);
     return;
   }
   // A transient failure is counted once, by the run it stops.
@@ -117,11 +118,13 @@ async function writeMapped(deps: BatchDeps, mapped: Mapped[]): Promise<void> {
   }
   // Isolate the poison records: write each source item's records alone; the
   // errors are counted against the records that caused them.
+  const loaded: Mapped[] = [];
   for (const m of mapped) {
     const one = await write(deps, m.records);
     if (one.ok) {
       deps.counts.written += m.records.length;
       deps.services.metrics.recordItems(deps.prepared.id, 'written', m.records.length);
+      loaded.push(m);
       continue;
     }
     // A transient failure is counted once, by the run it stops.
@@ -129,6 +132,28 @@ async function writeMapped(deps: BatchDeps, mapped: Mapped[]): Promise<void> {
     countError(deps.counts, one.error);
     await deadLetter(deps, m.item, 'sink', one.error, one.attempts);
   }
+  await resolveRejects(deps, loaded);
+}
+
+/**
+ * A reject whose item has now been loaded (a replay after the reference data
+ * was fixed, or the same record sent again corrected) is stale: it goes from
+ * the ledger, so the ledger lists only what is still missing downstream.
+ * Rejects are keyed by the item's key unless a step chose its own key. The
+ * ledger is usually empty, so one count comes first and the delete only when
+ * there is something to resolve.
+ */
+async function resolveRejects(deps: BatchDeps, loaded: readonly Mapped[]): Promise<void> {
+  if (loaded.length === 0) return;
+  const rejects = deps.services.store.rejects;
+  const id = deps.prepared.id;
+  if ((await rejects.count(id)) === 0) return;
+  const keys: string[] = [];
+  for (const m of loaded) {
+    if (m.records.length > 0 && typeof m.item.key === 'string') keys.push(m.item.key);
+  }
+  const resolved = await rejects.resolve(id, keys);
+  if (resolved > 0) deps.ctx.logger.info({ resolved }, 'rejects resolved: their records loaded');
 }
 
 /** Items a source read and did not emit: read and skipped, by error kind when given. */

@@ -568,6 +568,12 @@ export interface RejectRepo {
   count(integrationId?: string): Promise<number>;
   /** Durable. Removes rejects (after a successful re-drive, or a drop); returns how many. */
   remove(ids: readonly string[]): Promise<number>;
+  /**
+   * Durable. Removes the rejects of these record keys because their records
+   * have since been loaded (a replay, or a corrected record sent again);
+   * returns how many. Keys without a reject are ignored.
+   */
+  resolve(integrationId: string, recordKeys: readonly string[]): Promise<number>;
   /** Durable. Counts a re-drive that failed again and records the latest failure. */
   markRetried(id: string, failure: RejectFailure, at: EpochMs): Promise<void>;
 }

@@ -97,6 +97,23 @@ export function rejectContract(h: Harness): void {
       expect((await h.store.rejects.list('employees')).map((r) => r.id)).toEqual([b.id]);
     });
 
+    it('resolves rejects by record key within one integration only', async () => {
+      await h.store.rejects.add(reject(1, { recordKey: 'f.csv#2' }));
+      const kept = await h.store.rejects.add(reject(2, { recordKey: 'f.csv#3' }));
+      const keyless = await h.store.rejects.add(reject(3));
+      const other = await h.store.rejects.add(
+        reject(4, { recordKey: 'f.csv#2', integrationId: 'x' }),
+      );
+      const resolved = await h.store.rejects.resolve('employees', ['f.csv#2', 'f.csv#9', "it's"]);
+      expect(resolved).toBe(1);
+      expect(await h.store.rejects.resolve('employees', [])).toBe(0);
+      expect((await h.store.rejects.list('employees')).map((r) => r.id)).toEqual([
+        kept.id,
+        keyless.id,
+      ]);
+      expect((await h.store.rejects.list('x')).map((r) => r.id)).toEqual([other.id]);
+    });
+
     it('counts re-drives that failed again with the latest failure', async () => {
       const { id } = await h.store.rejects.add(reject(1));
       const failure = { fieldPath: 'phone', rule: 'phone', message: 'bad', value: '12' };

@@ -58,6 +58,7 @@ export class SqliteRejectRepo implements RejectRepo {
   readonly #rows: ParkedRows<RejectRow, Reject>;
   readonly #upsert: Database.Statement<[Record<string, unknown>], { id: number }>;
   readonly #retried: Database.Statement<[Record<string, unknown>]>;
+  readonly #resolve: Database.Statement<[string, string]>;
 
   constructor(ctx: SqliteContext) {
     this.#ctx = ctx;
@@ -76,6 +77,11 @@ export class SqliteRejectRepo implements RejectRepo {
       `UPDATE rejects SET retries = retries + 1, last_retried_at = @at, field_path = @fieldPath,
          rule = @rule, message = @message, value = @value
        WHERE id = @id`,
+    );
+    // One statement for the whole list: the keys arrive as a JSON array.
+    this.#resolve = db.prepare(
+      `DELETE FROM rejects WHERE integration_id = ?
+         AND record_key IN (SELECT value FROM json_each(?))`,
     );
   }
 
@@ -114,6 +120,13 @@ export class SqliteRejectRepo implements RejectRepo {
 
   remove(ids: readonly string[]): Promise<number> {
     return this.#rows.remove(ids);
+  }
+
+  async resolve(integrationId: string, recordKeys: readonly string[]): Promise<number> {
+    requireText('integrationId', integrationId);
+    if (recordKeys.length === 0) return 0;
+    const keys = JSON.stringify(recordKeys);
+    return this.#ctx.writeStatement(() => this.#resolve.run(integrationId, keys).changes);
   }
 
   async markRetried(id: string, failure: RejectFailure, at: EpochMs): Promise<void> {
