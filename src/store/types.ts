@@ -134,9 +134,10 @@ export interface InboxRangeQuery {
  * const [item] = await store.inbox.claim('stripe-webhooks', { limit: 1, leaseMs: 30_000, owner: 'worker-1' });
  * try {
  *   await handle(item);
- *   await store.inbox.complete(item.id);
+ *   await store.inbox.complete(item.id, 'worker-1');
  * } catch (err) {
- *   await store.inbox.fail(item.id, classify(err).toJSON(), Date.now() + 60_000);
+ *   if (isPatchbayError(err) && err.code === 'LEASE_LOST') return; // another worker has it now
+ *   await store.inbox.fail(item.id, 'worker-1', classify(err).toJSON(), Date.now() + 60_000);
  * }
  * ```
  */
@@ -151,10 +152,23 @@ export interface InboxRepo {
     integrationId: string,
     opts: { limit: number; leaseMs: number; owner: string; now?: EpochMs },
   ): Promise<InboxItem[]>;
-  /** Durable. */
-  complete(id: string): Promise<void>;
-  /** Durable. Schedules another attempt at `nextAttemptAt`, or marks dead when null. */
-  fail(id: string, error: SerializedError, nextAttemptAt: EpochMs | null): Promise<void>;
+  /**
+   * Durable. Fenced: applies only while the item is `processing` and claimed
+   * by `owner` (a lease that ran out still counts until someone else claims
+   * the item). Otherwise rejects with a `cancelled` error, code `LEASE_LOST`,
+   * and changes nothing: the item belongs to its new owner (or is finished).
+   */
+  complete(id: string, owner: string): Promise<void>;
+  /**
+   * Durable. Schedules another attempt at `nextAttemptAt`, or marks dead when
+   * null. Fenced like {@link InboxRepo.complete}.
+   */
+  fail(
+    id: string,
+    owner: string,
+    error: SerializedError,
+    nextAttemptAt: EpochMs | null,
+  ): Promise<void>;
   get(id: string): Promise<InboxItem | undefined>;
   count(integrationId: string, status?: InboxStatus): Promise<number>;
   /**
@@ -263,9 +277,9 @@ export interface OutboxRequeue {
  * for (const item of await store.outbox.claimDue({ limit: 20, leaseMs: 60_000, owner: 'relay-1' })) {
  *   try {
  *     await deliver(item.destination, item.payload);
- *     await store.outbox.markDelivered(item.id);
+ *     await store.outbox.markDelivered(item.id, 'relay-1');
  *   } catch (err) {
- *     await store.outbox.markFailed(item.id, classify(err).toJSON(), Date.now() + 2 ** item.attempts * 1000);
+ *     await store.outbox.markFailed(item.id, 'relay-1', classify(err).toJSON(), Date.now() + 2 ** item.attempts * 1000);
  *   }
  * }
  * ```
@@ -281,10 +295,23 @@ export interface OutboxRepo {
     now?: EpochMs;
     integrationId?: string;
   }): Promise<OutboxItem[]>;
-  /** Durable. */
-  markDelivered(id: string): Promise<void>;
-  /** Durable. Reschedules at `nextAttemptAt`, or marks dead when null. */
-  markFailed(id: string, error: SerializedError, nextAttemptAt: EpochMs | null): Promise<void>;
+  /**
+   * Durable. Fenced: applies only while the row is `delivering` and claimed
+   * by `owner`; otherwise rejects with a `cancelled` error, code
+   * `LEASE_LOST`, and changes nothing (another sender claimed it after the
+   * lease ran out, or it was requeued or finished).
+   */
+  markDelivered(id: string, owner: string): Promise<void>;
+  /**
+   * Durable. Reschedules at `nextAttemptAt`, or marks dead when null. Fenced
+   * like {@link OutboxRepo.markDelivered}.
+   */
+  markFailed(
+    id: string,
+    owner: string,
+    error: SerializedError,
+    nextAttemptAt: EpochMs | null,
+  ): Promise<void>;
   count(integrationId: string, status?: OutboxStatus): Promise<number>;
   /**
    * Durable. Sends a window of finished deliveries again: each matching row

@@ -109,10 +109,11 @@ async function settle(harness: Harness, done: string[], dead: string[]): Promise
     owner: 'test',
   });
   for (const item of claimed) {
-    if (done.includes(item.id)) await harness.store.inbox.complete(item.id);
+    if (done.includes(item.id)) await harness.store.inbox.complete(item.id, 'test');
     else if (dead.includes(item.id))
       await harness.store.inbox.fail(
         item.id,
+        'test',
         new PatchbayError('validation', 'x', { code: 'X' }).toJSON(),
         null,
       );

@@ -5,6 +5,7 @@
  * window of dead messages, which then succeed. Explicit clocks: nothing here
  * waits for time to pass.
  */
+import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -84,17 +85,19 @@ async function sender(extra: Partial<WebhookSenderOptions> = {}) {
   return { s, store };
 }
 
+/** Reads a message's last error on a read-only connection: claiming it would take it over. */
 async function lastErrorCode(store: SqliteStore, id: string): Promise<string | undefined> {
-  const [row] = await store.outbox
-    .claimDue({
-      limit: 100,
-      leaseMs: 1,
-      owner: 'inspect',
-      now: Number.MAX_SAFE_INTEGER,
-      integrationId: 'events-out',
-    })
-    .then((rows) => rows.filter((r) => (r.payload as { id: string }).id === id));
-  return row?.lastError?.code;
+  const db = new Database(store.path, { readonly: true });
+  try {
+    const row = db
+      .prepare(
+        "SELECT json_extract(last_error, '$.code') AS code FROM outbox WHERE json_extract(payload, '$.id') = ?",
+      )
+      .get(id) as { code: string | null } | undefined;
+    return row?.code ?? undefined;
+  } finally {
+    db.close();
+  }
 }
 
 describe('webhook sender breaker shared through the store', () => {

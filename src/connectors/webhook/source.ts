@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { defineConnector, type ReadContext, type SourceBatch } from '../../core/connector.js';
 import { parseDuration } from '../../core/duration.js';
-import { PatchbayError } from '../../core/errors.js';
+import { isPatchbayError, PatchbayError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/json-safe.js';
 import { redactDeep } from '../../core/secrets/redaction.js';
 import type { InboxItem } from '../../store/types.js';
@@ -61,9 +61,33 @@ function toEvent(item: InboxItem): WebhookEvent {
   };
 }
 
+/**
+ * Finishes one claimed envelope. When this worker's claim ran out and another
+ * worker claimed the envelope meanwhile, the store refuses (`LEASE_LOST`):
+ * the envelope is the new owner's to finish, so this worker lets it go.
+ */
+async function finish(
+  ctx: ReadContext,
+  item: InboxItem,
+  update: () => Promise<void>,
+): Promise<boolean> {
+  try {
+    await update();
+    return true;
+  } catch (err) {
+    if (!isPatchbayError(err) || err.code !== 'LEASE_LOST') throw err;
+    ctx.logger.warn(
+      { inboxId: item.id, eventId: item.eventId, err },
+      'webhook envelope claim lost: left to the worker that claimed it since',
+    );
+    return false;
+  }
+}
+
 async function settleStale(
   ctx: ReadContext,
   config: WebhookConfig,
+  owner: string,
   stale: Array<{ item: InboxItem; newerAt: number }>,
 ): Promise<void> {
   for (const { item, newerAt } of stale) {
@@ -90,11 +114,12 @@ async function settleStale(
         firstSeenAt: now,
         lastSeenAt: now,
       });
-      await ctx.store.inbox.fail(item.id, error.toJSON(), null);
+      const parked = () => ctx.store.inbox.fail(item.id, owner, error.toJSON(), null);
+      if (!(await finish(ctx, item, parked))) continue;
       webhookMetricsOf(ctx.store)?.recordWebhookEvent(ctx.integrationId, 'stale_parked');
       ctx.logger.warn(facts, 'out-of-order webhook event parked');
     } else {
-      await ctx.store.inbox.complete(item.id);
+      if (!(await finish(ctx, item, () => ctx.store.inbox.complete(item.id, owner)))) continue;
       webhookMetricsOf(ctx.store)?.recordWebhookEvent(ctx.integrationId, 'stale_skipped');
       ctx.logger.info(facts, 'out-of-order webhook event skipped');
     }
@@ -123,7 +148,11 @@ function newestOf(chunk: InboxItem[]): Map<string, number> {
   return out;
 }
 
-async function deadLetterExhausted(ctx: ReadContext, items: InboxItem[]): Promise<void> {
+async function deadLetterExhausted(
+  ctx: ReadContext,
+  owner: string,
+  items: InboxItem[],
+): Promise<void> {
   for (const item of items) {
     const error = new PatchbayError(
       'overloaded',
@@ -141,7 +170,8 @@ async function deadLetterExhausted(ctx: ReadContext, items: InboxItem[]): Promis
       firstSeenAt: item.receivedAt,
       lastSeenAt: now,
     });
-    await ctx.store.inbox.fail(item.id, error.toJSON(), null);
+    const retired = () => ctx.store.inbox.fail(item.id, owner, error.toJSON(), null);
+    if (!(await finish(ctx, item, retired))) continue;
     webhookMetricsOf(ctx.store)?.recordWebhookEvent(ctx.integrationId, 'attempts_exhausted');
     ctx.logger.warn(
       { eventId: item.eventId, attempts: item.attempts },
@@ -284,10 +314,10 @@ async function* readInbox(
       continue;
     }
     const exhausted = claimed.filter((item) => item.attempts > config.maxAttempts);
-    await deadLetterExhausted(ctx, exhausted);
+    await deadLetterExhausted(ctx, owner, exhausted);
     const live = claimed.filter((item) => item.attempts <= config.maxAttempts);
     const plan = await planOrdering(ctx.store, ctx.integrationId, live, config.ordering);
-    await settleStale(ctx, config, plan.stale);
+    await settleStale(ctx, config, owner, plan.stale);
     for (const chunk of chunks(plan.apply)) {
       if (ctx.signal.aborted) break;
       let acknowledged!: () => void;
@@ -299,7 +329,10 @@ async function* readInbox(
           occurredAt: item.occurredAt ?? undefined,
         })),
         ack: async () => {
-          for (const item of chunk) await ctx.store.inbox.complete(item.id);
+          // The write happened either way, so its event times count as applied.
+          for (const item of chunk) {
+            await finish(ctx, item, () => ctx.store.inbox.complete(item.id, owner));
+          }
           await recordApplied(ctx.store, ctx.integrationId, newestOf(chunk));
           acknowledged();
         },

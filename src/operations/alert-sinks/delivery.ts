@@ -6,6 +6,7 @@
  * tries to send it, a sink that is down only delays it.
  */
 import { classify } from '../../core/classify.js';
+import { isPatchbayError } from '../../core/errors.js';
 import { backoffDelay, type BackoffParams } from '../../policies/backoff.js';
 import type { Store } from '../../store/types.js';
 import { ALERT_OUTBOX } from '../alerts/engine.js';
@@ -13,6 +14,21 @@ import type { AlertNotification } from '../alerts/types.js';
 import type { AlertSink } from './types.js';
 
 const REFS = 'patchbay.alert-refs';
+
+/**
+ * Records a delivery's outcome; false when the store refused because the
+ * lease ran out and another worker claimed the delivery since: the outcome
+ * is that worker's to record, so this one lets it go.
+ */
+function recorded(write: Promise<void>): Promise<boolean> {
+  return write.then(
+    () => true,
+    (err: unknown) => {
+      if (isPatchbayError(err) && err.code === 'LEASE_LOST') return false;
+      throw err;
+    },
+  );
+}
 
 /**
  * Options of {@link AlertDeliveryWorker}. Defaults in brackets.
@@ -100,10 +116,11 @@ export class AlertDeliveryWorker {
   async tick(now = Date.now()): Promise<DeliveryTick> {
     const { store } = this.#o;
     const result: DeliveryTick = { delivered: 0, retried: 0, dead: 0 };
+    const owner = this.#o.owner ?? `alerts-${process.pid}`;
     const items = await store.outbox.claimDue({
       limit: this.#o.batch ?? 20,
       leaseMs: this.#o.leaseMs ?? 60_000,
-      owner: this.#o.owner ?? `alerts-${process.pid}`,
+      owner,
       integrationId: ALERT_OUTBOX,
       now,
     });
@@ -120,8 +137,7 @@ export class AlertDeliveryWorker {
             return typeof e?.value === 'string' ? e.value : undefined;
           },
         });
-        await store.outbox.markDelivered(item.id);
-        result.delivered += 1;
+        if (await recorded(store.outbox.markDelivered(item.id, owner))) result.delivered += 1;
       } catch (err) {
         const error = classify(err);
         const dead = !error.retryable || item.attempts >= (this.#o.maxAttempts ?? 20);
@@ -130,7 +146,10 @@ export class AlertDeliveryWorker {
           backoffDelay(this.#backoff, item.attempts, 0, this.#o.random ?? Math.random),
           Math.min(error.retryAfterMs ?? 0, this.#backoff.maxMs),
         );
-        await store.outbox.markFailed(item.id, error.toJSON(), dead ? null : now + delay);
+        const next = dead ? null : now + delay;
+        if (!(await recorded(store.outbox.markFailed(item.id, owner, error.toJSON(), next)))) {
+          continue;
+        }
         if (dead) result.dead += 1;
         else result.retried += 1;
         this.#o.onError?.(error, item.destination, dead);

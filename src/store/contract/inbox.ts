@@ -136,7 +136,7 @@ export function inboxContract(h: Harness): void {
     it('hands out pending items before due retries', async () => {
       const old = await h.store.inbox.append(item(0));
       await h.store.inbox.claim('orders', { ...LEASE, limit: 1, now: T0 });
-      await h.store.inbox.fail(old.id, sampleError(), T0 + 10);
+      await h.store.inbox.fail(old.id, LEASE.owner, sampleError(), T0 + 10);
       const fresh = await h.store.inbox.append(item(1));
       const [first] = await h.store.inbox.claim('orders', { ...LEASE, limit: 1, now: T0 + 20 });
       const [second] = await h.store.inbox.claim('orders', { ...LEASE, limit: 1, now: T0 + 20 });
@@ -158,7 +158,7 @@ export function inboxContract(h: Harness): void {
     it('completes items so they are never claimed again', async () => {
       const { id } = await h.store.inbox.append(item(1));
       await h.store.inbox.claim('orders', { ...LEASE, limit: 1, now: T0 });
-      await h.store.inbox.complete(id);
+      await h.store.inbox.complete(id, LEASE.owner);
       expect((await h.store.inbox.get(id))?.status).toBe('done');
       const later = await h.store.inbox.claim('orders', { ...LEASE, limit: 5, now: T0 + 10_000 });
       expect(later).toEqual([]);
@@ -169,7 +169,7 @@ export function inboxContract(h: Harness): void {
     it('schedules a failed item for its next attempt', async () => {
       const { id } = await h.store.inbox.append(item(1));
       await h.store.inbox.claim('orders', { ...LEASE, limit: 1, now: T0 });
-      await h.store.inbox.fail(id, sampleError(), T0 + 5000);
+      await h.store.inbox.fail(id, LEASE.owner, sampleError(), T0 + 5000);
       const failed = await h.store.inbox.get(id);
       expect(failed).toMatchObject({ status: 'failed', nextAttemptAt: T0 + 5000, attempts: 1 });
       expect(failed?.lastError).toEqual(sampleError());
@@ -187,9 +187,9 @@ export function inboxContract(h: Harness): void {
       await h.store.inbox.append(item(6, { integrationId: 'invoices' }));
       const [a, b, c, d] = ids as [string, string, string, string];
       await h.store.inbox.claim('orders', { ...LEASE, limit: 4, now: T0 });
-      await h.store.inbox.complete(a);
-      await h.store.inbox.fail(b, sampleError(), T0 + 5000);
-      await h.store.inbox.fail(c, sampleError('gave up'), null);
+      await h.store.inbox.complete(a, LEASE.owner);
+      await h.store.inbox.fail(b, LEASE.owner, sampleError(), T0 + 5000);
+      await h.store.inbox.fail(c, LEASE.owner, sampleError('gave up'), null);
       const counts = async (integrationId: string) =>
         Promise.all(
           (['pending', 'processing', 'failed', 'done', 'dead'] as const).map((s) =>
@@ -198,7 +198,7 @@ export function inboxContract(h: Harness): void {
         );
       expect(await counts('orders')).toEqual([1, 1, 1, 1, 1]);
       expect(await counts('invoices')).toEqual([1, 0, 0, 0, 0]);
-      await h.store.inbox.complete(d);
+      await h.store.inbox.complete(d, LEASE.owner);
       const retried = await h.store.inbox.claim('orders', { ...LEASE, limit: 5, now: T0 + 5000 });
       expect(retried.map((i) => i.id)).toEqual([b, ids[4]]);
       expect(await counts('orders')).toEqual([0, 2, 0, 2, 1]);
@@ -208,7 +208,7 @@ export function inboxContract(h: Harness): void {
     it('marks an item dead when no next attempt is given', async () => {
       const { id } = await h.store.inbox.append(item(1));
       await h.store.inbox.claim('orders', { ...LEASE, limit: 1, now: T0 });
-      await h.store.inbox.fail(id, sampleError('gave up'), null);
+      await h.store.inbox.fail(id, LEASE.owner, sampleError('gave up'), null);
       expect(await h.store.inbox.get(id)).toMatchObject({ status: 'dead', nextAttemptAt: null });
       expect((await h.store.inbox.get(id))?.lastError?.message).toBe('gave up');
       expect(await h.store.inbox.claim('orders', { ...LEASE, limit: 1, now: T0 + 1e9 })).toEqual(
@@ -218,11 +218,11 @@ export function inboxContract(h: Harness): void {
     });
 
     it('rejects updates of unknown items and reads them as undefined', async () => {
-      await rejectsWith(h.store.inbox.complete('999999'), {
+      await rejectsWith(h.store.inbox.complete('999999', LEASE.owner), {
         kind: 'validation',
         code: 'STORE_NOT_FOUND',
       });
-      await rejectsWith(h.store.inbox.fail('not-an-id', sampleError(), null), {
+      await rejectsWith(h.store.inbox.fail('not-an-id', LEASE.owner, sampleError(), null), {
         kind: 'validation',
         code: 'STORE_NOT_FOUND',
       });
@@ -304,9 +304,9 @@ export function inboxContract(h: Harness): void {
         ...LEASE,
         now: T0,
       });
-      await h.store.inbox.complete(a.id);
+      await h.store.inbox.complete(a.id, LEASE.owner);
       expect(claimedA?.id).toBe(a.id);
-      await h.store.inbox.fail(claimedB?.id ?? '', sampleError(), null);
+      await h.store.inbox.fail(claimedB?.id ?? '', LEASE.owner, sampleError(), null);
       const listed = await h.store.inbox.listReceived('orders', {
         from: T0,
         to: T0 + 3,

@@ -13,6 +13,7 @@ import { auditRunContract } from './audit-runs.js';
 import { checkpointContract } from './checkpoints.js';
 import { coordinationContract } from './coordination.js';
 import { deadLetterContract } from './dead-letters.js';
+import { fencingContract } from './fencing.js';
 import { idempotencyContract } from './idempotency.js';
 import { inboxContract } from './inbox.js';
 import { keyValueContract } from './kv.js';
@@ -40,8 +41,8 @@ export { increment } from './coordination.js';
 /**
  * Registers the whole store contract for one implementation: every repo's
  * semantics, duplicates, ordering, expiry with explicit `now`, JSON round
- * trips, concurrency (racing claims, compare-and-set, leases) and the error
- * surface. `factory` must return a fresh, empty store for each test.
+ * trips, concurrency (racing claims, compare-and-set, leases), fencing of
+ * claimed work and the error surface. `factory` must return a fresh, empty store for each test.
  *
  * @example
  * ```ts
@@ -59,6 +60,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     const h = useStore(factory);
     inboxContract(h);
     outboxContract(h);
+    fencingContract(h);
     idempotencyContract(h);
     checkpointContract(h);
     deadLetterContract(h);

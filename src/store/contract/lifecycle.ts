@@ -49,7 +49,7 @@ export function lifecycleContract(h: Harness): void {
     it('lets only PatchbayErrors escape', async () => {
       const failures = await Promise.all(
         [
-          h.store.inbox.complete('123456'),
+          h.store.inbox.complete('123456', 'worker-a'),
           h.store.runs.start({ integrationId: '', trigger: 't', mode: 'live' }),
           h.store.cache.set('ns', 'k', undefined as never),
           h.store.leases.acquire('l', 'o', 0),

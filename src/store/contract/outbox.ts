@@ -126,9 +126,9 @@ export function outboxContract(h: Harness): void {
       const b = await h.store.outbox.enqueue(delivery(2));
       const c = await h.store.outbox.enqueue(delivery(3));
       await h.store.outbox.claimDue({ ...CLAIM, limit: 3, now: T0 });
-      await h.store.outbox.markDelivered(a.id);
-      await h.store.outbox.markFailed(b.id, sampleError(), T0 + 60_000);
-      await h.store.outbox.markFailed(c.id, sampleError('permanent'), null);
+      await h.store.outbox.markDelivered(a.id, CLAIM.owner);
+      await h.store.outbox.markFailed(b.id, CLAIM.owner, sampleError(), T0 + 60_000);
+      await h.store.outbox.markFailed(c.id, CLAIM.owner, sampleError('permanent'), null);
       expect(await h.store.outbox.count('orders', 'delivered')).toBe(1);
       expect(await h.store.outbox.count('orders', 'pending')).toBe(1);
       expect(await h.store.outbox.count('orders', 'dead')).toBe(1);
@@ -151,12 +151,12 @@ export function outboxContract(h: Harness): void {
       const claimed = await h.store.outbox.claimDue({ ...CLAIM, limit: 10, now: T0 });
       for (const id of ids) created.push(claimed.find((c) => c.id === id)!.createdAt);
       const [a, b, c, d] = ids as [string, string, string, string];
-      await h.store.outbox.markFailed(a, sampleError('permanent'), null);
-      await h.store.outbox.markFailed(b, sampleError('permanent'), null);
-      await h.store.outbox.markDelivered(c);
-      await h.store.outbox.markFailed(d, sampleError(), T0 + 60_000);
+      await h.store.outbox.markFailed(a, CLAIM.owner, sampleError('permanent'), null);
+      await h.store.outbox.markFailed(b, CLAIM.owner, sampleError('permanent'), null);
+      await h.store.outbox.markDelivered(c, CLAIM.owner);
+      await h.store.outbox.markFailed(d, CLAIM.owner, sampleError(), T0 + 60_000);
       const other = claimed.find((o) => o.destination === 'http:other')!;
-      await h.store.outbox.markFailed(other.id, sampleError('permanent'), null);
+      await h.store.outbox.markFailed(other.id, CLAIM.owner, sampleError('permanent'), null);
 
       // Window b..d on http:erp: b is dead, c delivered (not asked for), d still pending.
       const window = {
@@ -193,11 +193,11 @@ export function outboxContract(h: Harness): void {
     });
 
     it('rejects updates of unknown deliveries and non-JSON payloads', async () => {
-      await rejectsWith(h.store.outbox.markDelivered('424242'), {
+      await rejectsWith(h.store.outbox.markDelivered('424242', CLAIM.owner), {
         kind: 'validation',
         code: 'STORE_NOT_FOUND',
       });
-      await rejectsWith(h.store.outbox.markFailed('x', sampleError(), null), {
+      await rejectsWith(h.store.outbox.markFailed('x', CLAIM.owner, sampleError(), null), {
         kind: 'validation',
         code: 'STORE_NOT_FOUND',
       });

@@ -33,8 +33,9 @@ export type SharedStoreFactory = () => Promise<SharedStoreFactoryResult>;
 
 /**
  * Registers the part of the contract that needs two stores on the same data:
- * acknowledged writes survive a restart, and claims, compare-and-set, leases
- * and idempotency claims stay exclusive across instances.
+ * acknowledged writes survive a restart, and claims (and their fencing),
+ * compare-and-set, leases and idempotency claims stay exclusive across
+ * instances.
  *
  * @example
  * ```ts
@@ -124,6 +125,20 @@ export function describeSharedStoreContract(name: string, factory: SharedStoreFa
       const all = [...fromA, ...fromB];
       expect(all).toHaveLength(80);
       expect(new Set(all).size).toBe(80);
+    });
+
+    it('refuses a late complete from an instance whose inbox claim was taken over', async () => {
+      const [a, b] = [await open(), await open()];
+      const { id } = await a.inbox.append({
+        integrationId: 'o',
+        receivedAt: T0,
+        body: Buffer.from('x'),
+      });
+      await a.inbox.claim('o', { limit: 1, leaseMs: 1000, owner: 'a', now: T0 });
+      await b.inbox.claim('o', { limit: 1, leaseMs: 60_000, owner: 'b', now: T0 + 1000 });
+      await expect(a.inbox.complete(id, 'a')).rejects.toMatchObject({ code: 'LEASE_LOST' });
+      await b.inbox.complete(id, 'b');
+      expect((await a.inbox.get(id))?.status).toBe('done');
     });
 
     it('lets one instance win a compare-and-set race and loses no increment', async () => {

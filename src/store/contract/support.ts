@@ -76,7 +76,7 @@ export function useStore(factory: StoreFactory): Harness {
  *
  * @example
  * ```ts
- * await rejectsWith(store.inbox.complete('999'), { kind: 'validation', code: 'STORE_NOT_FOUND' });
+ * await rejectsWith(store.inbox.complete('999', 'worker-a'), { kind: 'validation', code: 'STORE_NOT_FOUND' });
  * ```
  */
 export async function rejectsWith(
@@ -102,7 +102,7 @@ export async function rejectsWith(
  *
  * @example
  * ```ts
- * await store.inbox.fail(id, sampleError('boom'), null);
+ * await store.inbox.fail(id, 'worker-a', sampleError('boom'), null);
  * ```
  */
 export function sampleError(message = 'peer answered 503'): SerializedError {

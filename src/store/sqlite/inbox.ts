@@ -22,7 +22,7 @@ import {
   toRowId,
 } from './codec.js';
 import type { SqliteContext } from './context.js';
-import { invalidArgument, notFound } from './store-errors.js';
+import { invalidArgument, leaseLost, notFound } from './store-errors.js';
 
 interface InboxRow {
   id: number;
@@ -67,12 +67,14 @@ function toItem(row: InboxRow): InboxItem {
  * first, in arrival order, then failed items whose next attempt is due and
  * items whose lease expired, earliest due first; that order is the index's
  * own, so a claim stays cheap behind a backlog of millions. A claimed batch
- * is returned in arrival order.
+ * is returned in arrival order. Completing or failing an item is fenced by
+ * its claim: only the owner of a `processing` item may finish it.
  *
  * @example
  * ```ts
  * const { id, duplicate } = await store.inbox.append({ integrationId: 'orders', eventId: 'evt_1', receivedAt: Date.now(), body });
  * const [item] = await store.inbox.claim('orders', { limit: 1, leaseMs: 30_000, owner: 'worker-1' });
+ * await store.inbox.complete(item.id, 'worker-1');
  * ```
  */
 export class SqliteInboxRepo implements InboxRepo {
@@ -82,8 +84,9 @@ export class SqliteInboxRepo implements InboxRepo {
   >;
   readonly #byEvent: Database.Statement<[string, string], { id: number }>;
   readonly #claim: Database.Statement<[Record<string, unknown>], InboxRow>;
-  readonly #complete: Database.Statement<[number]>;
+  readonly #complete: Database.Statement<[number, string]>;
   readonly #fail: Database.Statement<[Record<string, unknown>]>;
+  readonly #holder: Database.Statement<[number], { status: string; lease_owner: string | null }>;
   readonly #get: Database.Statement<[number], InboxRow>;
   readonly #count: Database.Statement<[string], { n: number }>;
   readonly #countOpen: Database.Statement<[string, string], { n: number }>;
@@ -108,15 +111,18 @@ export class SqliteInboxRepo implements InboxRepo {
                     AND due_at <= @now ORDER BY due_at, id LIMIT @limit)
        RETURNING ${COLUMNS}`,
     );
+    // Fenced: only the worker holding the claim may finish an item. A worker
+    // whose lease ran out may still complete it until someone else claims it.
     this.#complete = db.prepare(
       `UPDATE inbox SET status = 'done', due_at = NULL, next_attempt_at = NULL, lease_owner = NULL
-       WHERE id = ?`,
+       WHERE id = ? AND status = 'processing' AND lease_owner = ?`,
     );
     this.#fail = db.prepare(
       `UPDATE inbox SET status = @status, due_at = @next, next_attempt_at = @next,
          lease_owner = NULL, last_error = @error
-       WHERE id = @id`,
+       WHERE id = @id AND status = 'processing' AND lease_owner = @owner`,
     );
+    this.#holder = db.prepare('SELECT status, lease_owner FROM inbox WHERE id = ?');
     this.#get = db.prepare(`SELECT ${COLUMNS} FROM inbox WHERE id = ?`);
     this.#count = db.prepare('SELECT count(*) AS n FROM inbox WHERE integration_id = ?');
     // Open items (pending, processing, failed) always have a due_at and closed
@@ -184,27 +190,41 @@ export class SqliteInboxRepo implements InboxRepo {
     return rows.sort((a, b) => a.id - b.id).map(toItem);
   }
 
-  async complete(id: string): Promise<void> {
+  async complete(id: string, owner: string): Promise<void> {
     const rowId = toRowId(id);
     if (rowId === undefined) throw notFound('inbox item', id);
+    requireText('owner', owner);
     await this.#ctx.write(() => {
-      if (this.#complete.run(rowId).changes === 0) throw notFound('inbox item', id);
+      if (this.#complete.run(rowId, owner).changes === 0) throw this.#refused(rowId, id, owner);
     });
   }
 
-  async fail(id: string, error: SerializedError, nextAttemptAt: EpochMs | null): Promise<void> {
+  async fail(
+    id: string,
+    owner: string,
+    error: SerializedError,
+    nextAttemptAt: EpochMs | null,
+  ): Promise<void> {
     const rowId = toRowId(id);
     if (rowId === undefined) throw notFound('inbox item', id);
     const next = optionalTime('nextAttemptAt', nextAttemptAt);
     const params = {
       id: rowId,
+      owner: requireText('owner', owner),
       status: next === null ? 'dead' : 'failed',
       next,
       error: encodeJson(error, 'error'),
     };
     await this.#ctx.write(() => {
-      if (this.#fail.run(params).changes === 0) throw notFound('inbox item', id);
+      if (this.#fail.run(params).changes === 0) throw this.#refused(rowId, id, owner);
     });
+  }
+
+  /** Why a fenced update changed nothing; read in the same write, so it is what the update saw. */
+  #refused(rowId: number, id: string, owner: string): Error {
+    const row = this.#holder.get(rowId);
+    if (!row) return notFound('inbox item', id);
+    return leaseLost('inbox item', id, owner, { status: row.status, holder: row.lease_owner });
   }
 
   async get(id: string): Promise<InboxItem | undefined> {

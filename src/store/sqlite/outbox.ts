@@ -22,7 +22,7 @@ import {
   toRowId,
 } from './codec.js';
 import type { SqliteContext } from './context.js';
-import { invalidArgument, notFound } from './store-errors.js';
+import { invalidArgument, leaseLost, notFound } from './store-errors.js';
 
 interface OutboxRow {
   id: number;
@@ -60,12 +60,14 @@ function toItem(row: OutboxRow): OutboxItem {
  * (the worker died mid-send) is claimable again, so deliveries are
  * at-least-once and should carry their idempotency key to the peer. Claims
  * take the earliest due deliveries first (ties in enqueue order) and return
- * them in enqueue order.
+ * them in enqueue order. Marking a delivery is fenced by its claim: only
+ * the owner of a `delivering` row may record its outcome.
  *
  * @example
  * ```ts
  * await store.outbox.enqueue({ integrationId: 'orders', destination: 'smtp:ops@example.com', payload: { id: 7 }, idempotencyKey: 'order-7' });
  * const due = await store.outbox.claimDue({ limit: 10, leaseMs: 30_000, owner: 'sender-1' });
+ * for (const item of due) await store.outbox.markDelivered(item.id, 'sender-1');
  * ```
  */
 export class SqliteOutboxRepo implements OutboxRepo {
@@ -73,8 +75,9 @@ export class SqliteOutboxRepo implements OutboxRepo {
   readonly #insert: Database.Statement<[Record<string, unknown>]>;
   readonly #byKey: Database.Statement<[string, string], { id: number }>;
   readonly #claim: Database.Statement<[Record<string, unknown>], OutboxRow>;
-  readonly #delivered: Database.Statement<[number]>;
+  readonly #delivered: Database.Statement<[number, string]>;
   readonly #failed: Database.Statement<[Record<string, unknown>]>;
+  readonly #holder: Database.Statement<[number], { status: string; lease_owner: string | null }>;
   readonly #count: Database.Statement<[string], { n: number }>;
   readonly #countStatus: Database.Statement<[string, string], { n: number }>;
   readonly #window: Database.Statement<[Record<string, unknown>], OutboxRow>;
@@ -101,15 +104,19 @@ export class SqliteOutboxRepo implements OutboxRepo {
                     ORDER BY due_at, id LIMIT @limit)
        RETURNING ${COLUMNS}`,
     );
+    // Fenced like the inbox: a sender whose lease ran out and whose message
+    // was claimed again (or requeued) must not overwrite the new outcome.
     this.#delivered = db.prepare(
-      `UPDATE outbox SET status = 'delivered', due_at = NULL, lease_owner = NULL WHERE id = ?`,
+      `UPDATE outbox SET status = 'delivered', due_at = NULL, lease_owner = NULL
+       WHERE id = ? AND status = 'delivering' AND lease_owner = ?`,
     );
     this.#failed = db.prepare(
       `UPDATE outbox SET status = @status, due_at = @due,
          next_attempt_at = coalesce(@next, next_attempt_at), lease_owner = NULL,
          last_error = @error
-       WHERE id = @id`,
+       WHERE id = @id AND status = 'delivering' AND lease_owner = @owner`,
     );
+    this.#holder = db.prepare('SELECT status, lease_owner FROM outbox WHERE id = ?');
     this.#count = db.prepare('SELECT count(*) AS n FROM outbox WHERE integration_id = ?');
     this.#countStatus = db.prepare(
       'SELECT count(*) AS n FROM outbox WHERE integration_id = ? AND status = ?',
@@ -165,16 +172,18 @@ export class SqliteOutboxRepo implements OutboxRepo {
     return rows.sort((a, b) => a.id - b.id).map(toItem);
   }
 
-  async markDelivered(id: string): Promise<void> {
+  async markDelivered(id: string, owner: string): Promise<void> {
     const rowId = toRowId(id);
     if (rowId === undefined) throw notFound('outbox item', id);
+    requireText('owner', owner);
     await this.#ctx.write(() => {
-      if (this.#delivered.run(rowId).changes === 0) throw notFound('outbox item', id);
+      if (this.#delivered.run(rowId, owner).changes === 0) throw this.#refused(rowId, id, owner);
     });
   }
 
   async markFailed(
     id: string,
+    owner: string,
     error: SerializedError,
     nextAttemptAt: EpochMs | null,
   ): Promise<void> {
@@ -183,14 +192,22 @@ export class SqliteOutboxRepo implements OutboxRepo {
     const next = optionalTime('nextAttemptAt', nextAttemptAt);
     const params = {
       id: rowId,
+      owner: requireText('owner', owner),
       status: next === null ? 'dead' : 'pending',
       due: next,
       next,
       error: encodeJson(error, 'error'),
     };
     await this.#ctx.write(() => {
-      if (this.#failed.run(params).changes === 0) throw notFound('outbox item', id);
+      if (this.#failed.run(params).changes === 0) throw this.#refused(rowId, id, owner);
     });
+  }
+
+  /** Why a fenced update changed nothing; read in the same write, so it is what the update saw. */
+  #refused(rowId: number, id: string, owner: string): Error {
+    const row = this.#holder.get(rowId);
+    if (!row) return notFound('outbox item', id);
+    return leaseLost('outbox item', id, owner, { status: row.status, holder: row.lease_owner });
   }
 
   async requeue(window: OutboxRequeue): Promise<OutboxItem[]> {

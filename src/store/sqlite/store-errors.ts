@@ -82,6 +82,37 @@ export function notFound(what: string, id: string): PatchbayError {
 }
 
 /**
+ * A worker tried to finish (complete, fail, mark delivered) an item it no
+ * longer holds: its lease ran out and another worker claimed the item, or the
+ * item was finished already. Kind `cancelled` and never retryable: the claim
+ * is gone, so the same call can only fail again; the caller drops the item
+ * and leaves it to whoever holds it now.
+ *
+ * @example
+ * ```ts
+ * if (info.changes === 0) throw leaseLost('inbox item', id, owner, { status: 'processing', holder: 'worker-b' });
+ * // → PatchbayError { kind: 'cancelled', code: 'LEASE_LOST', retryable: false }
+ * ```
+ */
+export function leaseLost(
+  what: string,
+  id: string,
+  owner: string,
+  now: { status: string; holder: string | null },
+): PatchbayError {
+  const held = now.holder === null ? '' : ` by ${JSON.stringify(now.holder)}`;
+  return new PatchbayError(
+    'cancelled',
+    `${what} ${JSON.stringify(id)} is no longer claimed by ${JSON.stringify(owner)} (now ${now.status}${held}): its lease ran out and it was left to another worker`,
+    {
+      code: 'LEASE_LOST',
+      retryable: false,
+      details: { what, id, owner, status: now.status, holder: now.holder },
+    },
+  );
+}
+
+/**
  * An argument the store refuses before touching the database.
  *
  * @example

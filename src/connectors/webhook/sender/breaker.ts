@@ -32,7 +32,7 @@ import type { PolicyStateRepo } from '../../../store/types.js';
  * @example
  * ```ts
  * const admission: EndpointAdmission = await breakers.admit('acme', now);
- * if (!admission.allowed) await store.outbox.markFailed(item.id, error, admission.retryAt);
+ * if (!admission.allowed) await store.outbox.markFailed(item.id, owner, error, admission.retryAt);
  * ```
  */
 export type EndpointAdmission =

@@ -156,15 +156,15 @@ describe('webhook sender: concurrent deliveries within a tick', () => {
     const mark = outbox.markDelivered.bind(outbox);
     const fail = outbox.markFailed.bind(outbox);
     let broken: string | undefined;
-    vi.spyOn(outbox, 'markDelivered').mockImplementation(async (id) => {
+    vi.spyOn(outbox, 'markDelivered').mockImplementation(async (id, owner) => {
       broken ??= id;
       if (id === broken) throw new Error('disk full');
-      return mark(id);
+      return mark(id, owner);
     });
     // Recording it as failed (for a retry) fails too, so its attempt throws.
-    vi.spyOn(outbox, 'markFailed').mockImplementation(async (id, error, next) => {
+    vi.spyOn(outbox, 'markFailed').mockImplementation(async (id, owner, error, next) => {
       if (id === broken) throw new Error('disk full');
-      return fail(id, error, next);
+      return fail(id, owner, error, next);
     });
     await expect(s.tick()).rejects.toThrow('disk full');
     expect([...sub.hits].sort()).toEqual(ids);
