@@ -5,7 +5,7 @@
  */
 import type { ReadContext, ReplayRange, SourceBatch, SourceSession } from '../core/connector.js';
 import { classify } from '../core/classify.js';
-import type { PatchbayError } from '../core/errors.js';
+import { isPatchbayError, type PatchbayError } from '../core/errors.js';
 import type { RunRecord, RunStatus } from '../store/types.js';
 import { CheckpointTracker } from './checkpoint-tracker.js';
 import {
@@ -43,7 +43,12 @@ export interface RunOptions {
   range?: ReplayRange | undefined;
   /** Read and map but write nothing and save nothing. */
   dryRun?: boolean;
-  /** Aborting it stops reading; batches already read still finish. */
+  /**
+   * Aborting it stops reading; batches already read still finish. The run
+   * ends `cancelled`, except when the reason is a `SHUTTING_DOWN` error (the
+   * runtime's graceful stop) and the run is a stream's or had read
+   * everything: then it ends as it would have finished.
+   */
   signal?: AbortSignal;
   /** Aborting it cancels everything, including writes of batches already read (the drain deadline). */
   hardSignal?: AbortSignal;
@@ -102,6 +107,8 @@ export async function executeRun(
   const counts = emptyCounts();
   let failure: PatchbayError | undefined;
   let budgetReached: RunResult['budgetReached'];
+  /** The source ran out of items on its own, before any stop. */
+  let exhausted = false;
   let source: SourceSession | undefined;
   let sink: OpenSink | undefined;
   const ctx = connectorContext(
@@ -174,7 +181,10 @@ export async function executeRun(
     try {
       while (!stopReading.signal.aborted) {
         const next = await iterator.next();
-        if (next.done) break;
+        if (next.done) {
+          exhausted = !stopReading.signal.aborted;
+          break;
+        }
         const ticket = tracker.open(next.value.checkpoint);
         const task = handle(next.value, ticket);
         inFlight.add(task);
@@ -208,9 +218,10 @@ export async function executeRun(
 
   if (failure?.kind === 'cancelled' && options.signal?.aborted) failure = undefined;
   if (failure) counts.errorsByKind[failure.kind] = (counts.errorsByKind[failure.kind] ?? 0) + 1;
+  const shutdown = stoppedByShutdown(options, prepared, exhausted);
   const status: RunResult['status'] = failure
     ? 'failed'
-    : options.signal?.aborted
+    : options.signal?.aborted && !shutdown
       ? 'cancelled'
       : budgetReached || counts.deadLettered > 0
         ? 'partial'
@@ -230,12 +241,32 @@ export async function executeRun(
       status,
       ...counts,
       budgetReached,
+      ...(shutdown ? { stoppedBy: 'shutdown' } : {}),
       errorKind: failure?.kind,
       errorCode: failure?.code,
     },
     'run finished',
   );
   return { runId, status, counts, error: failure, budgetReached };
+}
+
+/**
+ * Whether a graceful runtime shutdown ended the run without cutting its work
+ * short: a stream has no end of its own, so the shutdown is how it finishes;
+ * any run whose source had already ended only drained. Such a run ends as
+ * `succeeded` (or `partial`), not `cancelled`. A run cut short mid-read, one
+ * cancelled by its caller or by a lost lease, and one whose writes the drain
+ * deadline killed stay `cancelled`.
+ */
+function stoppedByShutdown(
+  options: RunOptions,
+  prepared: PreparedIntegration,
+  exhausted: boolean,
+): boolean {
+  const reason: unknown = options.signal?.aborted ? options.signal.reason : undefined;
+  if (!isPatchbayError(reason) || reason.code !== 'SHUTTING_DOWN') return false;
+  if (options.hardSignal?.aborted) return false;
+  return exhausted || prepared.definition.trigger.type === 'stream';
 }
 
 /** The shape `patchbay status` shows for a run. */

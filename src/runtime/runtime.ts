@@ -204,8 +204,11 @@ export class Runtime {
     }
     // Reserve the slot before any await, so a second call, or a stop(), sees this run at once.
     const controller = new AbortController();
+    // The code tells executeRun the stop was a graceful shutdown, not a cancellation.
     const onStop = () =>
-      controller.abort(new PatchbayError('cancelled', 'runtime is shutting down'));
+      controller.abort(
+        new PatchbayError('cancelled', 'runtime is shutting down', { code: 'SHUTTING_DOWN' }),
+      );
     this.#stop.signal.addEventListener('abort', onStop, { once: true });
     options.signal?.addEventListener('abort', () => controller.abort(options.signal?.reason), {
       once: true,
