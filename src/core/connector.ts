@@ -11,6 +11,7 @@ import type { ErrorKind } from './errors.js';
 import type { JsonValue } from './json-safe.js';
 import type { SecretResolverChain } from './secrets/resolver.js';
 import type { ModelRef } from './model-stamp.js';
+import type { SourceStatus } from './source-status.js';
 
 /**
  * How a source learns that its input has been handled.
@@ -368,6 +369,15 @@ export interface ConnectorSpec<TSchema extends z.ZodType, TSession> {
   capabilities: ConnectorCapabilities;
   /** Opens a session. Resolve secrets here or per call, never earlier. */
   connect(config: z.output<TSchema>, ctx: ConnectorContext): Promise<TSession>;
+  /**
+   * Sections this source adds to its integration's status (`patchbay status`,
+   * the admin API, alert rules), read from the store without connecting:
+   * e.g. the file drops' expected files per business date.
+   */
+  status?(
+    config: z.output<TSchema>,
+    deps: { store: Store; integrationId: string; now: number },
+  ): Promise<SourceStatus>;
 }
 
 /**

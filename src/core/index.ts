@@ -7,3 +7,4 @@ export * from './connector.js';
 export * from './integration.js';
 export { MODEL_STAMP, modelOf, stampModel, type ModelRef } from './model-stamp.js';
 export * from './secrets/index.js';
+export type { SourceStatus } from './source-status.js';

@@ -2,10 +2,7 @@
  * The status of every integration, read from the store so that `patchbay
  * status` in another process sees what the running runtime did.
  */
-import {
-  fileExpectationReport,
-  type FileExpectationReport,
-} from '../connectors/file/expect-state.js';
+import type { FileExpectationReport } from '../core/source-status.js';
 import type { JsonValue } from '../core/json-safe.js';
 import { parseSnapshot } from '../policies/breaker-state.js';
 import { resolvePolicies } from '../policies/options.js';
@@ -169,7 +166,11 @@ export async function integrationStatus(
     drift: drift ?? null,
     paused: paused ?? null,
     lastKnownGood: lastKnownGoodOf(recent, freshnessLimitSeconds, now),
-    files: await fileExpectationReport(store, prepared.id, prepared.source.config, now),
+    ...(await prepared.source.spec.status?.(prepared.source.config, {
+      store,
+      integrationId: prepared.id,
+      now,
+    })),
   };
 }
 

@@ -7,27 +7,15 @@
  * never lose each other's updates.
  */
 import type { JsonValue } from '../../core/json-safe.js';
+import type { FileEvent } from '../../core/source-status.js';
 import type { Store } from '../../store/types.js';
 import type { BusinessDate } from './business-date.js';
+
+export type { FileEvent } from '../../core/source-status.js';
 
 const PREFIX = 'file-expect:';
 /** Events kept per list and date; a drop that floods one date keeps the newest. */
 const MAX_EVENTS = 50;
-
-/**
- * One file event of a business date.
- *
- * @example
- * ```ts
- * const e: FileEvent = { name: 'MATMAS_20261117.csv', at: Date.now() };
- * ```
- */
-export interface FileEvent {
-  name: string;
-  at: number;
-  /** Why a file failed (failures only). */
-  reason?: string | undefined;
-}
 
 /**
  * The stored facts of one business date.

@@ -11,87 +11,27 @@
  *   missing    due + grace passed, not complete
  *   pending    not complete, not yet due + grace
  */
+import type {
+  ExpectationState,
+  FileEvent,
+  FileExpectationDay,
+  FileExpectationReport,
+  SourceStatus,
+} from '../../core/source-status.js';
 import type { Store } from '../../store/types.js';
 import type { BusinessDate } from './business-date.js';
 import { expectationCalendar, type ExpectationCalendar } from './calendar.js';
 import type { FileExpectation } from './expect-config.js';
-import {
-  expectationSince,
-  readExpectation,
-  type ExpectationRecord,
-  type FileEvent,
-} from './expect-log.js';
+import { expectationSince, readExpectation, type ExpectationRecord } from './expect-log.js';
 import { globMatcher } from './glob.js';
 
-/**
- * The state of one business date.
- *
- * @example
- * ```ts
- * const s: ExpectationState = 'late';
- * ```
- */
-export type ExpectationState = 'pending' | 'arrived' | 'late' | 'missing' | 'duplicate' | 'failed';
-
-/**
- * Every expectation state, in display order.
- *
- * @example
- * ```ts
- * for (const s of EXPECTATION_STATES) gauge.set({ state: s }, counts[s] ?? 0);
- * ```
- */
-export const EXPECTATION_STATES: readonly ExpectationState[] = [
-  'pending',
-  'arrived',
-  'late',
-  'missing',
-  'duplicate',
-  'failed',
-];
-
-/**
- * One business date in a report.
- *
- * @example
- * ```ts
- * const d: FileExpectationDay = { date: '2026-11-17', state: 'arrived', dueAt, arrivedAt, files: ['a.csv'], duplicates: [], failures: [] };
- * ```
- */
-export interface FileExpectationDay {
-  date: BusinessDate;
-  state: ExpectationState;
-  /** When the files were due (epoch ms); missing starts `graceMs` later. */
-  dueAt: number;
-  /** When the date became complete; null while it is not. */
-  arrivedAt: number | null;
-  /** Names of the files that arrived. */
-  files: string[];
-  duplicates: FileEvent[];
-  failures: FileEvent[];
-}
-
-/**
- * An integration's expectation and its newest business dates, newest first.
- *
- * @example
- * ```ts
- * const r = await fileExpectationReport(store, 'sap-loads', prepared.source.config, Date.now());
- * r?.days[0]?.state; // 'pending'
- * ```
- */
-export interface FileExpectationReport {
-  /** `HH:MM`, in `timeZone`. */
-  due: string;
-  timeZone: string;
-  graceMs: number;
-  /**
-   * When watching started (first run or first evaluation); business dates due
-   * before it are left out unless files came for them. Null: not watched yet.
-   */
-  since: number | null;
-  days: FileExpectationDay[];
-}
+// The report's shapes live in core, so the runtime can show them without importing a connector.
+export {
+  EXPECTATION_STATES,
+  type ExpectationState,
+  type FileExpectationDay,
+  type FileExpectationReport,
+} from '../../core/source-status.js';
 
 /** When the date became complete: each file rule's count-th matching name. */
 function completedAt(arrivals: readonly FileEvent[], expect: FileExpectation): number | null {
@@ -219,4 +159,20 @@ export async function fileExpectationReport(
     .map((d, i) => dayState(records[i] as ExpectationRecord | undefined, expect, cal, d, now))
     .filter((d, i) => records[i] !== undefined || (since !== undefined && d.dueAt >= since));
   return { due: cal.due, timeZone: cal.timeZone, graceMs: cal.graceMs, since: since ?? null, days };
+}
+
+/**
+ * The file drops' contribution to `patchbay status` (their connector specs'
+ * `status`): the expectation report when the config declares `expect`.
+ *
+ * @example
+ * ```ts
+ * const { files } = await fileDropStatus(prepared.source.config, { store, integrationId: 'sap-loads', now: Date.now() });
+ * ```
+ */
+export async function fileDropStatus(
+  config: unknown,
+  deps: { store: Store; integrationId: string; now: number },
+): Promise<SourceStatus> {
+  return { files: await fileExpectationReport(deps.store, deps.integrationId, config, deps.now) };
 }

@@ -7,6 +7,7 @@ import { defineConnector, type SourceSession } from '../../core/connector.js';
 import { fileDropConfig } from './config.js';
 import { localDrop } from './drop.js';
 import { fileDropCapabilities, readDrop } from './drop-read.js';
+import { fileDropStatus } from './expect-state.js';
 
 export { fileDropConfig, type FileDropConfig } from './config.js';
 
@@ -32,6 +33,7 @@ export const fileDrop = defineConnector({
   direction: 'source',
   config: fileDropConfig,
   capabilities: fileDropCapabilities,
+  status: fileDropStatus,
   async connect(cfg): Promise<SourceSession<Record<string, unknown>>> {
     const drop = localDrop(cfg.path);
     return {

@@ -12,6 +12,7 @@ import { fileDropCapabilities, readDrop } from './drop-read.js';
 import { s3Archive } from './s3-archive.js';
 import { s3DropConfig, s3Location } from './s3-config.js';
 import { openS3, s3Drop } from './s3-drop.js';
+import { fileDropStatus } from './expect-state.js';
 
 export { s3DropConfig, type S3DropConfig } from './s3-config.js';
 
@@ -39,6 +40,7 @@ export const s3FileDrop = defineConnector({
   direction: 'source',
   config: s3DropConfig,
   capabilities: fileDropCapabilities,
+  status: fileDropStatus,
   async connect(cfg, ctx): Promise<SourceSession<Record<string, unknown>>> {
     const s3 = await openS3(cfg, ctx);
     const drop = s3Drop(s3, cfg);

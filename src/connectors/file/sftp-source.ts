@@ -7,6 +7,7 @@ import { defineConnector, type SourceSession } from '../../core/connector.js';
 import { fileDropCapabilities, readDrop } from './drop-read.js';
 import { sftpDropConfig } from './sftp-config.js';
 import { sftpDrop } from './sftp-drop.js';
+import { fileDropStatus } from './expect-state.js';
 
 export { sftpDropConfig, type SftpDropConfig } from './sftp-config.js';
 
@@ -32,6 +33,7 @@ export const sftpFileDrop = defineConnector({
   direction: 'source',
   config: sftpDropConfig,
   capabilities: fileDropCapabilities,
+  status: fileDropStatus,
   async connect(cfg, ctx): Promise<SourceSession<Record<string, unknown>>> {
     const drop = await sftpDrop(cfg, ctx);
     return {
