@@ -390,7 +390,7 @@ delivers 1,500 events, and every acknowledged event ends up applied.
 with Standard Webhooks \`v1\` (every listed secret signs during a rotation; secrets under 24
 bytes are refused), on the schedule immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h,
 with a 15 s timeout; any 2xx delivers, a longer \`Retry-After\` on 429/503 wins, 410 disables
-the endpoint, a breaker per endpoint (5 consecutive failures, open 60 s, then one probe)
+the endpoint (until \`recover --enable\`, or until it is configured with another URL), a breaker per endpoint (5 consecutive failures, open 60 s, then one probe)
 holds messages back without using up their schedule, and a message is dead-lettered once
 the schedule is used up. The breaker state lives in the store (policy state
 \`breaker:webhook:<outbox>:<endpoint>\`), so every process sending for the same endpoints sees

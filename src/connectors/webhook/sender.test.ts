@@ -6,7 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteStore, type SqliteStore } from '../../store/sqlite/index.js';
 import { SECRETS, testSecrets } from './__fixtures__/harness.js';
 import { DELIVERY_SCHEDULE_MS, nextAttemptAt } from './sender/schedule.js';
-import { WebhookSender, type WebhookEndpoint, type WebhookSenderOptions } from './sender/sender.js';
+import {
+  DISABLED_ENDPOINTS,
+  WebhookSender,
+  type WebhookEndpoint,
+  type WebhookSenderOptions,
+} from './sender/sender.js';
 
 let store: SqliteStore | undefined;
 let server: FastifyInstance | undefined;
@@ -144,6 +149,41 @@ describe('webhook sender', () => {
     expect(sub.hits).toHaveLength(1);
     const letters = await store!.deadLetters.list('events-out');
     expect(letters.map((l) => l.error.code)).toEqual(['HTTP_410', 'ENDPOINT_DISABLED']);
+  });
+
+  it('sends again once the disabled endpoint is configured with another URL', async () => {
+    const sub = await subscriber([410]);
+    const s = await makeSender(sub.url);
+    await s.enqueue('acme', 't', { n: 1 });
+    expect(await s.tick()).toEqual({ delivered: 0, retried: 0, dead: 1 });
+    // The same URL in a restarted sender: still disabled.
+    const again = new WebhookSender({
+      store: store!,
+      secrets: testSecrets(),
+      logger: pino({ level: 'silent' }),
+      integrationId: 'events-out',
+      endpoints: [
+        { id: 'acme', url: sub.url, secrets: ['test:CURRENT'], allowHosts: ['127.0.0.1'] },
+      ],
+    });
+    await again.enqueue('acme', 't', { n: 2 });
+    expect(await again.tick()).toEqual({ delivered: 0, retried: 0, dead: 1 });
+    await again.close();
+    // The subscriber moved: the 410 was about the old URL.
+    const moved = new WebhookSender({
+      store: store!,
+      secrets: testSecrets(),
+      logger: pino({ level: 'silent' }),
+      integrationId: 'events-out',
+      endpoints: [
+        { id: 'acme', url: `${sub.url}?v=2`, secrets: ['test:CURRENT'], allowHosts: ['127.0.0.1'] },
+      ],
+    });
+    await moved.enqueue('acme', 't', { n: 3 });
+    expect(await moved.tick()).toEqual({ delivered: 1, retried: 0, dead: 0 });
+    await moved.close();
+    expect(sub.hits).toHaveLength(2);
+    expect(await store!.cache.get(DISABLED_ENDPOINTS, 'acme')).toBeUndefined();
   });
 
   it('opens a breaker per endpoint, and probes it again once it has been open long enough', async () => {

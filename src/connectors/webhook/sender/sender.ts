@@ -118,11 +118,12 @@ function withSkips(error: PatchbayError, skips: number): SerializedError {
 }
 /**
  * The store cache namespace holding disabled endpoints (key: endpoint id),
- * written when an endpoint answers 410 and removed by `recover --enable`.
+ * written when an endpoint answers 410 (with the URL that answered) and removed
+ * by `recover --enable` or when the endpoint is configured with another URL.
  *
  * @example
  * ```ts
- * const disabled = await store.cache.get(DISABLED_ENDPOINTS, 'acme'); // { value: { at }, ... } or undefined
+ * const disabled = await store.cache.get(DISABLED_ENDPOINTS, 'acme'); // { value: { at, url }, ... } or undefined
  * ```
  */
 export const DISABLED_ENDPOINTS = 'webhook-endpoint-disabled';
@@ -411,6 +412,24 @@ export class WebhookSender {
     await Promise.all([...this.#endpoints.values()].map((e) => e.agent.close()));
   }
 
+  /**
+   * Whether a 410 disabled the endpoint. The flag holds the URL that answered
+   * 410: once the endpoint is configured with another URL (the subscriber
+   * moved), the flag is stale and is cleared, as a re-registration would.
+   */
+  async #disabled(endpointId: string, url: string, now: number): Promise<boolean> {
+    const flag = await this.#o.store.cache.get(DISABLED, endpointId, now);
+    if (!flag) return false;
+    const goneUrl = (flag.value as { url?: unknown } | null)?.url;
+    if (typeof goneUrl !== 'string' || goneUrl === url) return true;
+    await this.#o.store.cache.delete(DISABLED, endpointId);
+    this.#o.logger.info(
+      { endpoint: endpointId },
+      'webhook endpoint enabled again: its URL changed since it answered 410',
+    );
+    return false;
+  }
+
   async #attempt(item: OutboxItem, now: number): Promise<keyof SendTick> {
     const store = this.#o.store;
     const endpointId = endpointIdOf(item.destination);
@@ -421,7 +440,7 @@ export class WebhookSender {
       });
       return this.#dead(item, error, now);
     }
-    if (await store.cache.get(DISABLED, endpointId, now)) {
+    if (await this.#disabled(endpointId, entry.endpoint.url, now)) {
       const error = new PatchbayError(
         'http_4xx',
         `webhook endpoint ${endpointId} is disabled (410)`,
@@ -463,7 +482,7 @@ export class WebhookSender {
         // The subscriber says the endpoint is gone for good: stop sending to it at all.
         // It answered, so a probe it was closes the breaker (recover may re-enable it later).
         await this.#breakers.success(endpointId, now, admission.probe);
-        await store.cache.set(DISABLED, endpointId, { at: now });
+        await store.cache.set(DISABLED, endpointId, { at: now, url: entry.endpoint.url });
         this.#o.logger.warn({ endpoint: endpointId }, 'webhook endpoint disabled: 410 Gone');
         return this.#dead(item, error, now);
       }
