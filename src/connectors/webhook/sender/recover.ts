@@ -14,7 +14,7 @@
  */
 import { PatchbayError } from '../../../core/errors.js';
 import type { EpochMs, OutboxItem, Store } from '../../../store/types.js';
-import { DISABLED_ENDPOINTS } from './sender.js';
+import { DISABLED_ENDPOINTS } from './endpoint.js';
 
 /**
  * What to recover.

@@ -11,35 +11,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { classify } from '../../../core/classify.js';
 import { isPatchbayError, PatchbayError, type SerializedError } from '../../../core/errors.js';
 import type { JsonValue } from '../../../core/json-safe.js';
 import type { SecretResolverChain } from '../../../core/secrets/resolver.js';
-import { parseRetryAfter } from '../../../policies/rate-limit-headers.js';
 import type { OutboxItem, Store } from '../../../store/types.js';
-import { checkUrl, guardedLookup } from '../../http/ssrf.js';
-import { signStandardWebhook } from '../schemes/standard-webhooks.js';
+import { guardedLookup } from '../../http/ssrf.js';
 import { EndpointBreakers } from './breaker.js';
+import {
+  DISABLED_ENDPOINTS,
+  endpointIdOf,
+  isDisabledFor,
+  validateEndpoint,
+  type WebhookEndpoint,
+} from './endpoint.js';
+import { payloadOf, postSigned } from './post.js';
 import { DELIVERY_SCHEDULE_MS, nextAttemptAt } from './schedule.js';
 
-/**
- * A subscriber endpoint.
- *
- * @example
- * ```ts
- * const endpoint: WebhookEndpoint = { id: 'acme', url: 'https://hooks.acme.example/patchbay', secrets: ['env:ACME_WEBHOOK_SECRET'] };
- * ```
- */
-export interface WebhookEndpoint {
-  /** Stable id; the outbox destination is `webhook:<id>`. */
-  id: string;
-  url: string;
-  /** `whsec_` secret references (24 bytes or more), current first; during a rotation every message is signed with each. */
-  secrets: readonly string[];
-  /** Host names trusted although they resolve to internal addresses (SSRF guard). Default none. */
-  allowHosts?: readonly string[];
-}
+export { DISABLED_ENDPOINTS, type WebhookEndpoint } from './endpoint.js';
 
 /**
  * Options of {@link WebhookSender}. Defaults in brackets.
@@ -105,8 +95,6 @@ export interface SendTick {
   dead: number;
 }
 
-const MIN_SECRET_BYTES = 24;
-
 function breakerSkips(item: OutboxItem): number {
   const skips = item.lastError?.details?.['breakerSkips'];
   return typeof skips === 'number' ? skips : 0;
@@ -116,28 +104,6 @@ function withSkips(error: PatchbayError, skips: number): SerializedError {
   const json = error.toJSON();
   return { ...json, details: { ...json.details, breakerSkips: skips } };
 }
-/**
- * The store cache namespace holding disabled endpoints (key: endpoint id),
- * written when an endpoint answers 410 (with the URL that answered) and removed
- * by `recover --enable` or when the endpoint is configured with another URL.
- *
- * @example
- * ```ts
- * const disabled = await store.cache.get(DISABLED_ENDPOINTS, 'acme'); // { value: { at, url }, ... } or undefined
- * ```
- */
-export const DISABLED_ENDPOINTS = 'webhook-endpoint-disabled';
-const DISABLED = DISABLED_ENDPOINTS;
-
-function payloadOf(item: OutboxItem): { id: string; body: string } {
-  const p = item.payload as { id?: unknown; body?: unknown };
-  return { id: String(p.id), body: String(p.body) };
-}
-
-function endpointIdOf(destination: string): string {
-  return destination.replace(/^webhook:/, '');
-}
-
 function positiveInt(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
     throw new PatchbayError('config', `webhook sender: ${name} must be a whole number ≥ 1`, {
@@ -146,15 +112,6 @@ function positiveInt(name: string, value: number): number {
     });
   }
   return value;
-}
-
-function validateEndpoint(endpoint: WebhookEndpoint): void {
-  checkUrl(new URL(endpoint.url), { allowHosts: endpoint.allowHosts ?? [] });
-  if (endpoint.secrets.length === 0) {
-    throw new PatchbayError('config', `webhook endpoint ${endpoint.id}: no signing secret`, {
-      code: 'INVALID_CONFIG',
-    });
-  }
 }
 
 /**
@@ -412,24 +369,6 @@ export class WebhookSender {
     await Promise.all([...this.#endpoints.values()].map((e) => e.agent.close()));
   }
 
-  /**
-   * Whether a 410 disabled the endpoint. The flag holds the URL that answered
-   * 410: once the endpoint is configured with another URL (the subscriber
-   * moved), the flag is stale and is cleared, as a re-registration would.
-   */
-  async #disabled(endpointId: string, url: string, now: number): Promise<boolean> {
-    const flag = await this.#o.store.cache.get(DISABLED, endpointId, now);
-    if (!flag) return false;
-    const goneUrl = (flag.value as { url?: unknown } | null)?.url;
-    if (typeof goneUrl !== 'string' || goneUrl === url) return true;
-    await this.#o.store.cache.delete(DISABLED, endpointId);
-    this.#o.logger.info(
-      { endpoint: endpointId },
-      'webhook endpoint enabled again: its URL changed since it answered 410',
-    );
-    return false;
-  }
-
   async #attempt(item: OutboxItem, now: number): Promise<keyof SendTick> {
     const store = this.#o.store;
     const endpointId = endpointIdOf(item.destination);
@@ -440,7 +379,7 @@ export class WebhookSender {
       });
       return this.#dead(item, error, now);
     }
-    if (await this.#disabled(endpointId, entry.endpoint.url, now)) {
+    if (await isDisabledFor(this.#o.store, this.#o.logger, endpointId, entry.endpoint.url, now)) {
       const error = new PatchbayError(
         'http_4xx',
         `webhook endpoint ${endpointId} is disabled (410)`,
@@ -468,7 +407,13 @@ export class WebhookSender {
     let error: PatchbayError;
     let retryAfterMs: number | undefined;
     try {
-      const status = await this.#post(entry, item, now);
+      const status = await postSigned(
+        entry,
+        item,
+        now,
+        this.#o.secrets,
+        this.#o.timeoutMs ?? 15_000,
+      );
       if (status.code >= 200 && status.code < 300) {
         await this.#breakers.success(endpointId, now, admission.probe);
         return 'delivered'; // marked by tick(), together with the tick's other deliveries
@@ -482,7 +427,7 @@ export class WebhookSender {
         // The subscriber says the endpoint is gone for good: stop sending to it at all.
         // It answered, so a probe it was closes the breaker (recover may re-enable it later).
         await this.#breakers.success(endpointId, now, admission.probe);
-        await store.cache.set(DISABLED, endpointId, { at: now, url: entry.endpoint.url });
+        await store.cache.set(DISABLED_ENDPOINTS, endpointId, { at: now, url: entry.endpoint.url });
         this.#o.logger.warn({ endpoint: endpointId }, 'webhook endpoint disabled: 410 Gone');
         return this.#dead(item, error, now);
       }
@@ -500,51 +445,6 @@ export class WebhookSender {
     if (next === null) return this.#dead(item, error, now);
     await store.outbox.markFailed(item.id, this.#owner, withSkips(error, skips), next);
     return 'retried';
-  }
-
-  async #post(
-    entry: { endpoint: WebhookEndpoint; agent: Agent },
-    item: OutboxItem,
-    now: number,
-  ): Promise<{ code: number; retryAfterMs: number | undefined }> {
-    const { id, body } = payloadOf(item);
-    const secrets = await Promise.all(
-      entry.endpoint.secrets.map(async (ref) => (await this.#o.secrets.resolve(ref)).reveal()),
-    );
-    for (const s of secrets) {
-      const bytes = Buffer.from(s.replace(/^whsec_/, ''), 'base64');
-      if (bytes.length < MIN_SECRET_BYTES) {
-        throw new PatchbayError(
-          'config',
-          `webhook endpoint ${entry.endpoint.id}: a secret is shorter than 24 bytes`,
-          {
-            code: 'WEAK_SECRET',
-          },
-        );
-      }
-    }
-    const timestamp = Math.floor(now / 1000);
-    const timeoutMs = this.#o.timeoutMs ?? 15_000;
-    const res = await request(entry.endpoint.url, {
-      method: 'POST',
-      dispatcher: entry.agent,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      signal: AbortSignal.timeout(timeoutMs),
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signStandardWebhook({ id, timestamp, body, secrets }),
-      },
-      body,
-    });
-    await res.body.dump();
-    const header = res.headers['retry-after'];
-    return {
-      code: res.statusCode,
-      retryAfterMs: parseRetryAfter(Array.isArray(header) ? header[0] : header, now),
-    };
   }
 
   async #dead(item: OutboxItem, error: PatchbayError, now: number): Promise<'dead'> {
