@@ -77,7 +77,9 @@ export async function* readFile(
     for await (const entry of parse(decodedText(job.path, cfg.format.encoding))) {
       if (entry.line <= job.after) continue;
       last = entry.line;
-      const key = `${job.key}#${entry.line}`;
+      // Not `${entry.line}`: V8 caches number-to-string results, so every line number's
+      // string would outlive a scavenge or two and be promoted, filling the old space.
+      const key = `${job.key}#${entry.line.toFixed(0)}`;
       if (entry.error) {
         await ctx.store.rejects.add({
           integrationId: ctx.integrationId,

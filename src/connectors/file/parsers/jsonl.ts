@@ -1,4 +1,5 @@
 /** JSON Lines: one JSON object per line; blank lines are skipped. */
+import { parseFlatObject } from './flat-json.js';
 import { lineChunks } from './lines.js';
 import { clip, type FileParser, type ParsedEntry } from './types.js';
 
@@ -13,6 +14,8 @@ import { clip, type FileParser, type ParsedEntry } from './types.js';
  */
 export function jsonLinesParser(opts: { maxRecordBytes: number }): FileParser {
   return async function* (text): AsyncGenerator<ParsedEntry> {
+    // JSON.parse only when the flat fast path declines: see flat-json.ts for the memory cost it avoids.
+    const keys: string[] = [];
     // A chunk's lines at a time: no async step per line before the one per entry.
     for await (const lines of lineChunks(text, opts.maxRecordBytes)) {
       for (const l of lines) {
@@ -30,7 +33,7 @@ export function jsonLinesParser(opts: { maxRecordBytes: number }): FileParser {
         if (l.text.trim() === '') continue;
         let value: unknown;
         try {
-          value = JSON.parse(l.text);
+          value = parseFlatObject(l.text, keys) ?? JSON.parse(l.text);
         } catch (err) {
           yield {
             line: l.line,
