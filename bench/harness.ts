@@ -32,6 +32,8 @@ export interface Sample {
    * ops/s on a shared, overloaded machine.
    */
   serverCpuUsPerOp?: number;
+  /** CPU time the load-generating process spent per operation, when measured. */
+  clientCpuUsPerOp?: number;
 }
 
 /**
@@ -97,6 +99,7 @@ export interface SampleSummary {
   p99Ms?: number;
   maxMs?: number;
   serverCpuUsPerOp?: number;
+  clientCpuUsPerOp?: number;
 }
 
 /**
@@ -212,6 +215,9 @@ function summarise(repeat: number, sample: Sample): SampleSummary {
   if (sample.serverCpuUsPerOp !== undefined) {
     summary.serverCpuUsPerOp = round(sample.serverCpuUsPerOp, 2);
   }
+  if (sample.clientCpuUsPerOp !== undefined) {
+    summary.clientCpuUsPerOp = round(sample.clientCpuUsPerOp, 2);
+  }
   return summary;
 }
 
@@ -252,7 +258,10 @@ export async function runScenario(
             (summary.p99Ms === undefined ? '' : `, p99 ${summary.p99Ms} ms`) +
             (summary.serverCpuUsPerOp === undefined
               ? ''
-              : `, server CPU ${summary.serverCpuUsPerOp} µs/op`),
+              : `, server CPU ${summary.serverCpuUsPerOp} µs/op`) +
+            (summary.clientCpuUsPerOp === undefined
+              ? ''
+              : `, client CPU ${summary.clientCpuUsPerOp} µs/op`),
         );
       }
     }
