@@ -7,7 +7,14 @@
 import type { PatchbayMetrics } from '../observability/metrics.js';
 import type { IntegrationStatus } from '../runtime/status.js';
 
-const BREAKER: Record<string, 0 | 1 | 2> = { closed: 0, 'half-open': 1, open: 2 };
+// Status values (half_open, isolated) as the gauge counts them: isolated is held open.
+const BREAKER: Record<string, 0 | 1 | 2> = {
+  closed: 0,
+  'half-open': 1,
+  half_open: 1,
+  open: 2,
+  isolated: 2,
+};
 
 /**
  * Sets the freshness, dead-letter depth and breaker gauges from statuses.
@@ -28,6 +35,8 @@ export function applyStatusGauges(
     metrics.setDeadLetterDepth(s.id, s.deadLetters);
     const breaker = BREAKER[s.breaker];
     if (breaker !== undefined) metrics.setBreakerState(s.id, breaker);
+    const sinkBreaker = BREAKER[s.sinkBreaker];
+    if (sinkBreaker !== undefined) metrics.setBreakerState(s.id, sinkBreaker, 'sink');
     metrics.setDriftState(s.id, s.drift !== null && s.drift.acknowledgedAt === null);
   }
 }
@@ -35,7 +44,8 @@ export function applyStatusGauges(
 /**
  * The status facts under their metric names (`integration.<id>.freshness_seconds`,
  * `.freshness_seconds.<stream>` per entity stream,
- * `.dead_letter_depth`, `.breaker_state`, `.error_count_by_kind.<kind>` over 24 h,
+ * `.dead_letter_depth`, `.breaker_state` (`.breaker_state.sink` for steps and sink
+ * writes), `.error_count_by_kind.<kind>` over 24 h,
  * `.paused` and `.schema_drift`: 1 or 0).
  *
  * @example
@@ -52,6 +62,8 @@ export function domainMetrics(statuses: readonly IntegrationStatus[]): Record<st
     out[`${p}dead_letter_depth`] = s.deadLetters;
     const breaker = BREAKER[s.breaker];
     if (breaker !== undefined) out[`${p}breaker_state`] = breaker;
+    const sinkBreaker = BREAKER[s.sinkBreaker];
+    if (sinkBreaker !== undefined) out[`${p}breaker_state.sink`] = sinkBreaker;
     for (const [kind, n] of Object.entries(s.errorsByKind))
       out[`${p}error_count_by_kind.${kind}`] = n;
     out[`${p}paused`] = s.paused ? 1 : 0;

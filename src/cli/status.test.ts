@@ -27,6 +27,21 @@ describe('patchbay status', () => {
     expect(out).toMatch(/checkpoint\s+30/);
   });
 
+  it('names the sink side’s breaker when the warehouse is down, in text and JSON', async () => {
+    project = tempProject({ sinkFailureRate: 1, breaker: true });
+    await cli(['run', '--once', '--project', project.dir]);
+    const text = await cli(['status', '--project', project.dir]);
+    expect(text.out).toMatch(/breaker\s+closed \(source\), open \(sink\)\n/);
+    const { out } = await cli(['status', '--json', '--project', project.dir]);
+    const report = JSON.parse(out) as {
+      integrations: Array<Record<string, unknown>>;
+      metrics: Record<string, number>;
+    };
+    expect(report.integrations[0]).toMatchObject({ breaker: 'closed', sinkBreaker: 'open' });
+    expect(report.metrics['integration.orders.breaker_state']).toBe(0);
+    expect(report.metrics['integration.orders.breaker_state.sink']).toBe(2);
+  });
+
   it('prints JSON with the status fields and the metric names', async () => {
     project = tempProject({});
     await cli(['run', '--once', '--project', project.dir]);
@@ -45,6 +60,7 @@ describe('patchbay status', () => {
       freshnessLimitSeconds: 3600,
       deadLetters: 0,
       breaker: 'off',
+      sinkBreaker: 'off',
       checkpoint: 30,
       errorsByKind: {},
     });

@@ -64,6 +64,8 @@ export interface IntegrationState {
   streams: Map<string, number>;
   deadLetterDepth?: number;
   breaker?: number;
+  /** The breaker of steps and sink writes (`<id>:sink`), exported with `side="sink"`. */
+  sinkBreaker?: number;
   /** Schema drift events by kind (added, removed, retyped). */
   drift: Map<string, LabelledCount>;
   /** 1 while recorded drift is unacknowledged, else 0. */
@@ -208,11 +210,21 @@ export function defineSeries(
     'Dead letters waiting (integration.<name>.dead_letter_depth).',
     (s) => s.deadLetterDepth,
   );
-  gauge(
-    'patchbay_integration_breaker_state',
-    'Circuit breaker: 0 closed, 1 half-open, 2 open (integration.<name>.breaker_state).',
-    (s) => s.breaker,
-  );
+  // Like freshness: without `side` the source's breaker (the series as it always
+  // was), with `side="sink"` the breaker of steps and sink writes.
+  new Gauge({
+    name: 'patchbay_integration_breaker_state',
+    help: 'Circuit breaker: 0 closed, 1 half-open, 2 open; the source\'s (integration.<name>.breaker_state), with side="sink" the one of steps and sink writes (integration.<name>.breaker_state.sink).',
+    labelNames: ['integration', 'side'],
+    registers,
+    collect(this: Gauge<'integration' | 'side'>) {
+      this.reset();
+      for (const [integration, s] of states) {
+        if (s.breaker !== undefined) this.set({ integration }, s.breaker);
+        if (s.sinkBreaker !== undefined) this.set({ integration, side: 'sink' }, s.sinkBreaker);
+      }
+    },
+  });
   gauge(
     'patchbay_integration_schema_drift',
     'Source schema drift recorded and not acknowledged: 1, else 0 (integration.<name>.schema_drift).',

@@ -65,7 +65,8 @@ export interface PatchbayMetricsOptions {
  * `patchbay_integration_freshness_seconds` (also per entity stream, with a `stream` label),
  * `patchbay_integration_dead_letter_depth`,
  * `patchbay_integration_stale_served`, `patchbay_integration_breaker_state`
- * (0 closed, 1 half-open, 2 open), `patchbay_integration_items_total{stage}`,
+ * (0 closed, 1 half-open, 2 open; the source's, and with `side="sink"` the
+ * breaker of steps and sink writes), `patchbay_integration_items_total{stage}`,
  * `patchbay_integration_drift_events_total{kind}` (schema drift events seen by
  * mapping steps) and `patchbay_integration_schema_drift` (1 while recorded
  * drift is unacknowledged).
@@ -200,15 +201,25 @@ export class PatchbayMetrics {
   }
 
   /**
-   * Sets `breaker_state`: `'closed'`/0, `'half-open'`/1, `'open'`/2.
+   * Sets `breaker_state`: `'closed'`/0, `'half-open'`/1, `'open'`/2. `side`
+   * `'sink'` sets the breaker of steps and sink writes (the series labelled
+   * `side="sink"`, `breaker_state.sink` in the snapshot); the default is the
+   * source's.
    *
    * @example
    * ```ts
    * breaker.onStateChange((state) => metrics.setBreakerState('gps-positions', state));
+   * metrics.setBreakerState('orders-to-warehouse', 'open', 'sink');
    * ```
    */
-  setBreakerState(integration: string, state: BreakerState): void {
-    this.#get(integration).breaker = breakerValue(state);
+  setBreakerState(
+    integration: string,
+    state: BreakerState,
+    side: 'source' | 'sink' = 'source',
+  ): void {
+    const s = this.#get(integration);
+    if (side === 'sink') s.sinkBreaker = breakerValue(state);
+    else s.breaker = breakerValue(state);
   }
 
   /**
@@ -280,6 +291,7 @@ export class PatchbayMetrics {
       if (s.deadLetterDepth !== undefined) out[`${p}dead_letter_depth`] = s.deadLetterDepth;
       out[`${p}stale_served`] = s.staleServed;
       if (s.breaker !== undefined) out[`${p}breaker_state`] = s.breaker;
+      if (s.sinkBreaker !== undefined) out[`${p}breaker_state.sink`] = s.sinkBreaker;
       for (const [stage, it] of s.items) out[`${p}items_total.${stage}`] = it.n;
       for (const [kind, d] of s.drift) out[`${p}drift_events_total.${kind}`] = d.n;
       if (s.driftState !== undefined) out[`${p}schema_drift`] = s.driftState;

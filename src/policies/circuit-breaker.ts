@@ -195,6 +195,7 @@ export function resolveBreaker(input: unknown, path: OptionPath): ResolvedBreake
  * const breaker = new CircuitBreaker({ failures: 5, openFor: '30s' }, { name: 'gps', store: store.policyState });
  * breaker.onStateChange((e) => metrics.setBreakerState('gps', e.to));
  * await breaker.execute(({ signal }) => fetch(url, { signal }));
+ * if (await breaker.heldOpen()) return; // open or isolated: skip work that needs it
  * await breaker.isolate(); // operator: hold open until reset()
  * await breaker.reset();
  * ```
@@ -261,6 +262,19 @@ export class CircuitBreaker implements BreakerStage {
   async refresh(): Promise<BreakerSnapshot> {
     if (this.#repo !== undefined) await this.#read(true);
     return this.snapshot();
+  }
+
+  /**
+   * Read-only: the `circuit_open` error a call would get now because the
+   * breaker holds calls off (open before its probe is due, or isolated);
+   * `undefined` when a call may pass or probe, half-open included. Re-reads
+   * the shared state first; claims no probe and records no failure, so a
+   * caller can skip work that could only end in a rejected call.
+   */
+  async heldOpen(): Promise<PatchbayError | undefined> {
+    const d = decide(await this.refresh(), Date.now());
+    if (typeof d === 'string' || d.code === 'CIRCUIT_HALF_OPEN') return undefined;
+    return this.#reject(d.code, d.retryAfterMs);
   }
 
   /** True when `error` counts as a failure of the downstream. */

@@ -55,6 +55,8 @@ const GAUGE: Record<BreakerStateName, 'closed' | 'half-open' | 'open'> = {
 
 /**
  * Subscribes `sink` to every policy event of `pipeline`. Dispose the result to stop.
+ * A limiter or bulkhead instance shared by two pipelines is bound once: bind
+ * the second as `{ ...second, rateLimiter: undefined, bulkhead: undefined }`.
  *
  * @example
  * ```ts
@@ -65,7 +67,13 @@ const GAUGE: Record<BreakerStateName, 'closed' | 'half-open' | 'open'> = {
  * sub.dispose();
  * ```
  */
-export function bindPolicyMetrics(pipeline: Pipeline, sink: PolicyMetricsSink): Disposable {
+export function bindPolicyMetrics(
+  pipeline: Pick<
+    Pipeline,
+    'name' | 'onRetry' | 'onGiveUp' | 'onStaleServed' | 'breaker' | 'rateLimiter' | 'bulkhead'
+  >,
+  sink: PolicyMetricsSink,
+): Disposable {
   const name = pipeline.name;
   const inc = (metric: string, by = 1) => sink.increment?.(metric, by);
   const subs: Disposable[] = [

@@ -129,6 +129,12 @@ export async function executeRun(
   );
 
   try {
+    // A run does not read what it cannot write: with the sink side's breaker open
+    // (or isolated) every write would be turned away, so end before touching the source.
+    if (!dryRun) {
+      const held = await services.sinkHeldOpen?.(prepared.id);
+      if (held) throw held;
+    }
     source = await prepared.source.spec.connect(prepared.source.config, ctx);
     sink = await openSink(prepared, drainCtx);
     const checkpoint =

@@ -18,6 +18,7 @@ export { retryDeadLetters, type DeadLetterRetryResult } from './dead-letter-retr
 export {
   statusReport,
   integrationStatus,
+  describeBreakers,
   type IntegrationStatus,
   type StreamFreshness,
 } from './status.js';
@@ -27,6 +28,7 @@ export { insideQuietWindow } from './quiet-window.js';
 export { CheckpointTracker } from './checkpoint-tracker.js';
 export { idempotencyKeyFunction } from './idempotency-key.js';
 export type { ItemCounts } from './process-batch.js';
+export { sinkBreakerName } from './guards.js';
 export {
   connectorContext,
   singleAttempt,

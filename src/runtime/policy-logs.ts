@@ -16,7 +16,10 @@ import type { Pipeline } from '../policies/pipeline.js';
  * subscription.forEach((s) => s.dispose());
  * ```
  */
-export function logPolicyEvents(pipeline: Pipeline, logger: Logger): Disposable[] {
+export function logPolicyEvents(
+  pipeline: Pick<Pipeline, 'onGiveUp' | 'onStaleServed' | 'breaker' | 'rateLimiter' | 'bulkhead'>,
+  logger: Logger,
+): Disposable[] {
   const subs: Disposable[] = [
     pipeline.onGiveUp((e) =>
       logger.warn(

@@ -113,10 +113,16 @@ describe('a run', () => {
     expect(result.status).toBe('failed');
     expect(result.error?.kind).toBe('circuit_open');
     const transitions = log.records().filter((r) => r['msg'] === 'circuit breaker state changed');
-    expect(transitions[0]).toMatchObject({ integration: 'orders', from: 'closed', to: 'open' });
+    expect(transitions[0]).toMatchObject({
+      integration: 'orders',
+      breaker: 'orders:sink',
+      from: 'closed',
+      to: 'open',
+    });
     expect(await store.checkpoints.get('orders')).toBeUndefined();
     expect(await store.deadLetters.count('orders')).toBe(0);
-    expect((await runtime.status())[0]?.breaker).toBe('open');
+    // The warehouse is down, not the order API: only the sink side's breaker opened.
+    expect((await runtime.status())[0]).toMatchObject({ breaker: 'closed', sinkBreaker: 'open' });
   });
 
   it('stops without moving the checkpoint when the sink fails transiently, losing nothing', async () => {

@@ -18,11 +18,9 @@ import { retryDeadLetters, type DeadLetterRetryResult } from './dead-letter-retr
 import { executeRun, type RunOptions, type RunResult } from './execute-run.js';
 import { prepareAll, type PreparedIntegration } from './prepare.js';
 import { Scheduler, type FireReason } from './scheduler.js';
-import { createPipeline } from '../policies/pipeline.js';
-import { bindPolicyMetrics } from '../policies/metrics.js';
-import { logPolicyEvents } from './policy-logs.js';
 import { disposeAll, type Disposable } from '../policies/events.js';
-import { singleAttempt, type RuntimeMetrics, type RuntimeServices } from './services.js';
+import { integrationGuards } from './guards.js';
+import { type RuntimeMetrics, type RuntimeServices } from './services.js';
 import { statusReport, type IntegrationStatus } from './status.js';
 
 const DEFAULT_DRAIN_MS = 30_000;
@@ -61,7 +59,9 @@ export interface RuntimeOptions {
    * Builds the policy pipeline of an integration. Default: `createPipeline`
    * from `patchbay/policies` with the integration's `policies` (defaults for
    * whatever is left out), its state in the store, its events feeding the
-   * metrics. Pass `() => singleAttempt` to switch policies off (tests).
+   * metrics; one pipeline for the source (breaker `<id>`) and one for steps
+   * and sink writes (breaker `<id>:sink`, see `guards.ts`). A function given
+   * here builds both sides. Pass `() => singleAttempt` to switch policies off (tests).
    */
   guardFor?: (integration: PreparedIntegration) => CallGuard;
   /** Identifies this process in leases. Default `<hostname>:<pid>:<random>`. */
@@ -103,52 +103,21 @@ export class Runtime {
     this.integrations = new Map(prepared.map((p) => [p.id, p]));
     this.instanceId =
       options.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    const guards = new Map<string, CallGuard>();
-    const store = options.store;
-    const metrics = options.metrics;
-    const build = (
-      p: PreparedIntegration,
-      policies: PreparedIntegration['definition']['policies'],
-    ) => {
-      const pipeline = createPipeline(policies, { name: p.id, store });
-      if (metrics) this.#disposables.push(bindPolicyMetrics(pipeline, metrics));
-      this.#disposables.push(
-        ...logPolicyEvents(pipeline, this.services.logger.child({ integration: p.id })),
-      );
-      return pipeline;
-    };
-    const guardFor =
-      options.guardFor ?? ((p: PreparedIntegration) => build(p, p.definition.policies));
-    // Steps and sink writes: the same policies without the rate limiter (see workGuardFor).
-    const workGuards = new Map<string, CallGuard>();
-    const workGuardFor =
-      options.guardFor ??
-      ((p: PreparedIntegration) => build(p, { ...p.definition.policies, rateLimit: false }));
-    const integrations = this.integrations;
+    const guards = integrationGuards({
+      integrations: this.integrations,
+      store: options.store,
+      metrics: options.metrics,
+      logger: () => this.services.logger,
+      disposables: this.#disposables,
+      guardFor: options.guardFor,
+    });
     this.services = {
       store: options.store,
       logger: options.logger ?? pino({ level: 'silent' }),
       metrics: options.metrics ?? noMetrics,
       secrets: options.secrets ?? defaultSecrets,
       now: options.now ?? Date.now,
-      guardFor(id) {
-        let guard = guards.get(id);
-        if (!guard) {
-          const p = integrations.get(id);
-          guard = p ? guardFor(p) : singleAttempt;
-          guards.set(id, guard);
-        }
-        return guard;
-      },
-      workGuardFor(id) {
-        let guard = workGuards.get(id);
-        if (!guard) {
-          const p = integrations.get(id);
-          guard = p ? workGuardFor(p) : singleAttempt;
-          workGuards.set(id, guard);
-        }
-        return guard;
-      },
+      ...guards,
     };
     this.#scheduler = new Scheduler({
       fire: (id, reason) => this.#onFire(id, reason),

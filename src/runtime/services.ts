@@ -7,7 +7,7 @@ import type { CallGuard, ConnectorContext, ExternalCall } from '../core/connecto
 export type { AttemptContext, CallGuard } from '../core/connector.js';
 import type { SecretResolverChain } from '../core/secrets/resolver.js';
 import type { Store } from '../store/types.js';
-import type { ErrorKind } from '../core/errors.js';
+import type { ErrorKind, PatchbayError } from '../core/errors.js';
 import { logCall, type CallRecord } from '../observability/call-log.js';
 
 function withoutUndefined(call: ExternalCall): Omit<CallRecord, 'integration' | 'connector'> {
@@ -43,8 +43,16 @@ export interface RuntimeMetrics {
     stale?: boolean | undefined;
   }): void;
   recordItems(integration: string, stage: string, count: number): void;
-  /** Breaker gauge; fed by the policy pipeline's events. */
-  setBreakerState?(integration: string, state: 'closed' | 'half-open' | 'open'): void;
+  /**
+   * Breaker gauge; fed by the policy pipelines' events. `side` is `'sink'`
+   * for the breaker of steps and sink writes (named `<id>:sink`); absent for
+   * the source's (named `<id>`).
+   */
+  setBreakerState?(
+    integration: string,
+    state: 'closed' | 'half-open' | 'open',
+    side?: 'source' | 'sink',
+  ): void;
   /** `integration.<name>.stale_served`. */
   recordStaleServed?(integration: string): void;
   /** Schema drift events seen by a mapping step (`integration.<name>.drift_events_total`). */
@@ -84,6 +92,18 @@ export interface RuntimeServices {
    * {@link guardFor}.
    */
   workGuardFor?(integrationId: string): CallGuard;
+  /**
+   * The guard of a sink that guards its own calls (`guardsOwnCalls`): the
+   * sink side's breaker (like {@link workGuardFor}) with the rate limiter,
+   * because such a sink spends the remote API's quota. Default: {@link guardFor}.
+   */
+  sinkGuardFor?(integrationId: string): CallGuard;
+  /**
+   * Read-only: the `circuit_open` error a sink write would get now (the sink
+   * side's breaker open or isolated), so a run can end before reading what it
+   * could not write. Default: never held open.
+   */
+  sinkHeldOpen?(integrationId: string): Promise<PatchbayError | undefined>;
   /** Milliseconds since the epoch; replaceable in tests. */
   now(): number;
 }

@@ -9,7 +9,8 @@ import type { CallGuard, RuntimeServices } from './services.js';
  * of the remote API an integration talks to: a sink that calls that API
  * itself (`guardsOwnCalls`, like `http-call`) spends it; any other sink (a
  * warehouse upsert, a file) gets the same policies without the limiter, so
- * loading a page never costs the source's quota.
+ * loading a page never costs the source's quota. Either way the breaker is
+ * the sink side's (`<id>:sink`), not the source's.
  *
  * @example
  * ```ts
@@ -20,7 +21,7 @@ export function sinkGuard(services: RuntimeServices, prepared: PreparedIntegrati
   const own =
     prepared.sink.kind === 'connector' &&
     prepared.sink.connector.spec.capabilities.guardsOwnCalls === true;
-  if (own) return services.guardFor(prepared.id);
+  if (own) return services.sinkGuardFor?.(prepared.id) ?? services.guardFor(prepared.id);
   return services.workGuardFor?.(prepared.id) ?? services.guardFor(prepared.id);
 }
 

@@ -10,6 +10,7 @@ import { readDrift, type DriftRecord } from '../store/drift-log.js';
 import { readPause, type PauseRecord } from '../store/pause-state.js';
 import type { RunRecord, Store } from '../store/types.js';
 import { lastKnownGoodOf, type LastKnownGoodStatus } from './last-known-good-status.js';
+import { sinkBreakerName } from './guards.js';
 import type { PreparedIntegration } from './prepare.js';
 
 const ERROR_WINDOW_MS = 24 * 3_600_000;
@@ -42,7 +43,7 @@ export interface StreamFreshness {
  * ```ts
  * for (const s of await runtime.status()) {
  *   const age = s.freshnessSeconds === null ? 'never succeeded' : `${s.freshnessSeconds}s old`;
- *   console.log(`${s.id} (${s.owner}): ${s.lastRun?.status ?? 'no runs'}, ${age}, breaker ${s.breaker}, ${s.deadLetters} dead letters`);
+ *   console.log(`${s.id} (${s.owner}): ${s.lastRun?.status ?? 'no runs'}, ${age}, breakers ${s.breaker}/${s.sinkBreaker} (source/sink), ${s.deadLetters} dead letters`);
  *   if (s.stale || s.paused) console.warn(`${s.id} needs attention`);
  * }
  * ```
@@ -65,8 +66,10 @@ export interface IntegrationStatus {
   /** Errors by kind over the runs of the last 24 hours. */
   errorsByKind: Record<string, number>;
   deadLetters: number;
-  /** Circuit breaker state from the store: closed, open, half_open, isolated; `off` when the integration has no breaker. */
+  /** The source's circuit breaker (`<id>`) from the store: closed, open, half_open, isolated; `off` when the integration has no breaker. */
   breaker: string;
+  /** The breaker of steps and sink writes (`<id>:sink`), same values. */
+  sinkBreaker: string;
   checkpoint: JsonValue | null;
   /** Per entity stream (one per saved checkpoint), by stream name. */
   streams: StreamFreshness[];
@@ -88,6 +91,21 @@ export interface IntegrationStatus {
   files?: FileExpectationReport | undefined;
 }
 
+/**
+ * The breakers in words: the source's state, and the sink side's only when it
+ * is neither closed nor off (a healthy line stays as short as it was).
+ *
+ * @example
+ * ```ts
+ * describeBreakers({ breaker: 'closed', sinkBreaker: 'open' }); // 'closed (source), open (sink)'
+ * describeBreakers({ breaker: 'open', sinkBreaker: 'closed' }); // 'open'
+ * ```
+ */
+export function describeBreakers(s: Pick<IntegrationStatus, 'breaker' | 'sinkBreaker'>): string {
+  if (s.sinkBreaker === 'closed' || s.sinkBreaker === 'off') return s.breaker;
+  return `${s.breaker} (source), ${s.sinkBreaker} (sink)`;
+}
+
 function ageSeconds(now: number, at: number): number {
   return Math.max(0, Math.round((now - at) / 1000));
 }
@@ -107,15 +125,18 @@ export async function integrationStatus(
   now: number,
 ): Promise<IntegrationStatus> {
   const def = prepared.definition;
-  const [latest, recent, deadLetters, breaker, checkpoints, drift, paused] = await Promise.all([
-    store.runs.latest(prepared.id),
-    store.runs.list(prepared.id, { limit: 200 }),
-    store.deadLetters.count(prepared.id),
-    store.policyState.get(`breaker:${prepared.id}`),
-    store.checkpoints.list(prepared.id),
-    readDrift(store.cache, prepared.id),
-    readPause(store.cache, prepared.id),
-  ]);
+  const [latest, recent, deadLetters, breaker, sinkBreaker, checkpoints, drift, paused] =
+    await Promise.all([
+      store.runs.latest(prepared.id),
+      store.runs.list(prepared.id, { limit: 200 }),
+      store.deadLetters.count(prepared.id),
+      store.policyState.get(`breaker:${prepared.id}`),
+      store.policyState.get(`breaker:${sinkBreakerName(prepared.id)}`),
+      store.checkpoints.list(prepared.id),
+      readDrift(store.cache, prepared.id),
+      readPause(store.cache, prepared.id),
+    ]);
+  const noBreaker = resolvePolicies(def.policies, prepared.id).breaker ? 'closed' : 'off';
   const checkpoint = checkpoints.find((c) => c.stream === 'default');
   const errorsByKind: Record<string, number> = {};
   for (const run of recent) {
@@ -150,9 +171,8 @@ export async function integrationStatus(
       (freshnessSeconds === null || freshnessSeconds > freshnessLimitSeconds),
     errorsByKind,
     deadLetters,
-    breaker:
-      parseSnapshot(breaker?.value)?.state ??
-      (resolvePolicies(def.policies, prepared.id).breaker ? 'closed' : 'off'),
+    breaker: parseSnapshot(breaker?.value)?.state ?? noBreaker,
+    sinkBreaker: parseSnapshot(sinkBreaker?.value)?.state ?? noBreaker,
     checkpoint: checkpoint?.value ?? null,
     streams: checkpoints.map((c) => {
       const age = ageSeconds(now, c.updatedAt);

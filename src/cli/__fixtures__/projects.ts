@@ -33,6 +33,8 @@ export interface FixtureOptions {
   badEvery?: number;
   /** Share of warehouse writes failing with 503. */
   sinkFailureRate?: number;
+  /** Turns the breakers on (3 failures in a row open them for an hour); off by default. */
+  breaker?: boolean;
   /** Each record waits this long in a step, so a run lasts long enough to interrupt. */
   slowStepMs?: number;
   /**
@@ -92,7 +94,10 @@ export function fixtureOrders(o: FixtureOptions) {
     }),
     idempotencyKey: { fields: ['orderNo'] },
     // Real retries, quickly: tests should not wait for production backoff.
-    policies: { retry: { maxAttempts: 3, baseDelay: '1ms', maxDelay: '5ms' }, breaker: false },
+    policies: {
+      retry: { maxAttempts: 3, baseDelay: '1ms', maxDelay: '5ms' },
+      breaker: o.breaker ? { failures: 3, openFor: '1h' } : false,
+    },
     freshness: { maxAge: '1h' },
     docs: {
       runbook: 'docs/runbooks/orders.md',

@@ -1,11 +1,12 @@
 /**
  * `patchbay status`: every integration's last run, last success, freshness
- * (also per entity stream), errors by kind, dead letters, breaker, checkpoint
+ * (also per entity stream), errors by kind, dead letters, breakers (source and
+ * sink side), checkpoint
  * and recorded schema drift, read from the store
  * so it shows what a `patchbay run` in another process is doing.
  */
 import { formatDuration } from '../../core/duration.js';
-import { statusReport, type IntegrationStatus } from '../../runtime/status.js';
+import { describeBreakers, statusReport, type IntegrationStatus } from '../../runtime/status.js';
 import { ExitCode } from '../exit-codes.js';
 import { domainMetrics } from '../gauges.js';
 import type { CliIo } from '../io.js';
@@ -123,7 +124,7 @@ export function printStatus(io: CliIo, statuses: readonly IntegrationStatus[], n
       ...lastKnownGoodLines(s, now),
       `  errors (24h)  ${errors || 'none'}`,
       `  dead letters  ${s.deadLetters}${s.deadLetters > 0 ? `  (patchbay dlq list ${s.id})` : ''}`,
-      `  breaker       ${s.breaker}`,
+      `  breaker       ${describeBreakers(s)}`,
       `  checkpoint    ${s.checkpoint === null ? 'none' : truncate(JSON.stringify(s.checkpoint), 80)}`,
       ...streamLines(s),
       ...driftLines(s, now),
@@ -153,7 +154,7 @@ export function registerStatus(root: Root, io: CliIo, done: Done): void {
     .command('status')
     .summary('every integration: last run, freshness, errors, dead letters, breaker')
     .description(
-      'Show every integration: last run, last success, freshness against its limit, errors by kind (24 h), dead-letter depth, breaker state and checkpoint. Reads the store, so it works while `patchbay run` is running.',
+      "Show every integration: last run, last success, freshness against its limit, errors by kind (24 h), dead-letter depth, breaker state (the source's, and the sink side's when it is not closed) and checkpoint. Reads the store, so it works while `patchbay run` is running.",
     )
     .option('--only <ids...>', 'show only these integrations')
     .option('--json', 'print JSON, including the same facts under their metric names')

@@ -98,8 +98,49 @@ describe('breakerOpenRule', () => {
     ]);
     expect(out[2]?.finding).toMatchObject({
       expected: 'breaker open less than 5m',
-      actual: 'breaker open for 5m',
+      actual: 'source breaker open for 5m',
+      fingerprint: undefined,
     });
+  });
+
+  it('watches the sink side too, names it, and updates when the sides change', () => {
+    const rule = breakerOpenRule({ forMs: 300_000 });
+    const sink = { status: status({ breaker: 'closed', sinkBreaker: 'open' }) };
+    const both = { status: status({ breaker: 'open', sinkBreaker: 'open' }) };
+    const out = run(rule, [
+      [sink, T0],
+      [sink, T0 + 300_000],
+      [both, T0 + 360_000],
+      [both, T0 + 660_000],
+      [sink, T0 + 700_000],
+      [{ status: status() }, T0 + 710_000],
+    ]);
+    expect(out.map((o) => o.finding?.actual ?? null)).toEqual([
+      null,
+      'sink breaker open for 5m',
+      'sink breaker open for 6m', // the source is open, but not for 5 minutes yet
+      'source breaker open for 5m; sink breaker open for 11m',
+      'sink breaker open for 11m40s',
+      null,
+    ]);
+    expect(out.map((o) => o.finding?.fingerprint ?? null)).toEqual([
+      null,
+      'critical:sink',
+      'critical:sink',
+      'critical:source,sink',
+      'critical:sink',
+      null,
+    ]);
+    expect(out[5]?.state).toBeNull();
+  });
+
+  it('reads the open-since an older version kept (a number: the source side)', () => {
+    const rule = breakerOpenRule({ forMs: 300_000 });
+    const out = rule.evaluate(
+      { status: status({ breaker: 'open' }) },
+      { now: T0, state: T0 - 300_000 },
+    );
+    expect(out.finding?.actual).toBe('source breaker open for 5m');
   });
 });
 

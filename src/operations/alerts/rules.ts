@@ -110,9 +110,22 @@ export function deadLetterRule(options: { above?: number } = {}): AlertRule {
   };
 }
 
+type Side = 'source' | 'sink';
+type OpenSince = Record<Side, number | null>;
+
+// The state before the breakers were split was the source's open-since alone.
+function openSinceOf(state: JsonValue | undefined): OpenSince {
+  if (typeof state === 'number') return { source: state, sink: null };
+  const o = state !== null && typeof state === 'object' && !Array.isArray(state) ? state : {};
+  const at = (v: JsonValue | undefined) => (typeof v === 'number' ? v : null);
+  return { source: at(o['source']), sink: at(o['sink']) };
+}
+
 /**
- * Breaker open too long: the circuit breaker has been open for at least
- * `forMs` (default 5 minutes). Remembers when it was first seen open.
+ * Breaker open too long: the source's breaker or the sink side's (steps and
+ * sink writes) has been open for at least `forMs` (default 5 minutes). One
+ * alert per integration; the message names the side, and a change in which
+ * sides are open sends an update. Remembers when each side was first seen open.
  *
  * @example
  * ```ts
@@ -124,15 +137,28 @@ export function breakerOpenRule(options: { forMs?: number } = {}): AlertRule {
   return {
     condition: 'breaker-open',
     evaluate({ status }, { now, state }) {
-      if (status.breaker !== 'open') return { finding: undefined, state: null };
-      const openSince = typeof state === 'number' ? state : now;
-      if (now - openSince < forMs) return { finding: undefined, state: openSince };
+      const prior = openSinceOf(state);
+      const since: OpenSince = {
+        source: status.breaker === 'open' ? (prior.source ?? now) : null,
+        sink: status.sinkBreaker === 'open' ? (prior.sink ?? now) : null,
+      };
+      if (since.source === null && since.sink === null) return { finding: undefined, state: null };
+      const long = (['source', 'sink'] as const).flatMap((side) => {
+        const at = since[side];
+        return at !== null && now - at >= forMs ? [{ side, forMs: now - at }] : [];
+      });
+      if (long.length === 0) return { finding: undefined, state: since };
+      const sides = long.map((l) => l.side);
       return {
-        state: openSince,
+        state: since,
         finding: {
           severity: 'critical',
           expected: `breaker open less than ${formatDuration(forMs)}`,
-          actual: `breaker open for ${formatDuration(now - openSince)}`,
+          actual: long
+            .map((l) => `${l.side} breaker open for ${formatDuration(l.forMs)}`)
+            .join('; '),
+          // The source alone keeps the default fingerprint it had before the split.
+          fingerprint: sides.join() === 'source' ? undefined : `critical:${sides.join(',')}`,
         },
       };
     },

@@ -21,7 +21,7 @@ import { resolvePolicies } from '../../policies/options.js';
 import { RateLimiter } from '../../policies/rate-limiter.js';
 import type { PreparedIntegration } from '../../runtime/prepare.js';
 import type { LoadedSecretInfo } from '../../runtime/project.js';
-import type { IntegrationStatus } from '../../runtime/status.js';
+import { describeBreakers, type IntegrationStatus } from '../../runtime/status.js';
 import { secretUses, type SecretUse } from '../inventory.js';
 
 /**
@@ -244,7 +244,7 @@ function liveState(
   const lastRun = !status
     ? 'unknown (store not read)'
     : last
-      ? `${last.status} at ${iso(last.startedAt)} (${last.trigger}, ${last.mode}); last success ${iso(status.lastSuccessAt)}; ${status.deadLetters} dead letters; breaker ${status.breaker}${status.stale ? '; STALE' : ''}`
+      ? `${last.status} at ${iso(last.startedAt)} (${last.trigger}, ${last.mode}); last success ${iso(status.lastSuccessAt)}; ${status.deadLetters} dead letters; breaker ${describeBreakers(status)}${status.stale ? '; STALE' : ''}`
       : 'never run';
   const ctx = live.rotation;
   const refs = [

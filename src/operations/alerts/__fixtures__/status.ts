@@ -18,6 +18,7 @@ export function status(overrides: Partial<IntegrationStatus> = {}): IntegrationS
     errorsByKind: {},
     deadLetters: 0,
     breaker: 'closed',
+    sinkBreaker: 'closed',
     checkpoint: null,
     streams: [],
     drift: null,
