@@ -208,6 +208,14 @@ export async function executeRun(
       await iterator.return?.().catch(() => undefined);
     }
     await tracker.settled();
+    // Batch steps hear of the end of a run that read its source to the end, with no
+    // records: a windowed aggregation with `closeIdle` emits its idle windows even when
+    // the source had nothing new. Nothing is read, so there is no checkpoint to move.
+    if (exhausted && !failure && !dryRun && prepared.steps.some((s) => s.batch)) {
+      await processBatch(deps, { items: [] }).catch((err: unknown) => {
+        failure ??= err instanceof TransientBatchFailure ? err.error : classify(err);
+      });
+    }
   } catch (err) {
     failure ??= classify(err);
   } finally {

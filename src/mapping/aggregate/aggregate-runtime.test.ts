@@ -286,3 +286,68 @@ describe('re-driving an aggregate reject', () => {
     expect(await store.rejects.count('scans')).toBe(0);
   });
 });
+
+describe('closeIdle: windows close by the clock after a quiet spell', () => {
+  it('emits the last windows at the end of a later run with nothing new, and refuses stragglers', async () => {
+    const { sink, rows } = upsertSink();
+    // The first run reads one batch; the second finds nothing new; the third brings a straggler.
+    const lists = [[scanRow('s1', 'HAM', 1, '1'), scanRow('s2', 'BRE', 5, '2')]];
+    let clock = T0 + 8 * 60_000;
+    const def = (data: typeof lists) =>
+      defineIntegration({
+        id: 'scans',
+        owner: 'logistics',
+        pattern: 'queue',
+        trigger: { type: 'manual' },
+        source: batches(data),
+        steps: [
+          aggregateStep({
+            ...WINDOWED,
+            within: { window: '5m', eventTime: 'at', lateness: '1m', closeIdle: '15m' },
+          }),
+        ],
+        sink,
+        concurrency: 1,
+      });
+    const rt = await createRuntime({ integrations: [def(lists)], store, now: () => clock });
+    expect((await rt.run('scans')).status).toBe('succeeded');
+    // Event time reached 10:05: the 10:00 window is still within its lateness, nothing closed.
+    expect(rows.size).toBe(0);
+
+    clock += 14 * 60_000; // quiet, but not for 15 minutes yet
+    expect((await rt.run('scans')).status).toBe('succeeded');
+    expect(rows.size).toBe(0);
+
+    clock += 60_000; // 15 minutes without a record: both windows close
+    expect((await rt.run('scans')).status).toBe('succeeded');
+    expect([...rows.values()]).toEqual([
+      expect.objectContaining({ window_start: at(0), depot: 'HAM', parcels: 1 }),
+      expect.objectContaining({ window_start: at(5), depot: 'BRE', parcels: 1 }),
+    ]);
+
+    // A record for a window closed by the clock is late, like any other.
+    const rt2 = await createRuntime({
+      integrations: [def([...lists, [scanRow('s3', 'BRE', 9, '4')]])],
+      store,
+      now: () => clock,
+    });
+    expect((await rt2.run('scans')).status).toBe('succeeded');
+    expect(rows.size).toBe(2);
+    const [late] = await store.rejects.list('scans');
+    expect(late).toMatchObject({ rule: 'late', recordKey: 's3' });
+  });
+
+  it('without closeIdle the windows wait for event time however long it is quiet', async () => {
+    const { sink, rows } = upsertSink();
+    let clock = T0 + 8 * 60_000;
+    const rt = await createRuntime({
+      integrations: [integration([[scanRow('s1', 'HAM', 1, '1')]], sink)],
+      store,
+      now: () => clock,
+    });
+    expect((await rt.run('scans')).status).toBe('succeeded');
+    clock += 24 * 3_600_000;
+    expect((await rt.run('scans')).status).toBe('succeeded');
+    expect(rows.size).toBe(0);
+  });
+});

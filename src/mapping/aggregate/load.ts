@@ -4,7 +4,7 @@
  * ```yaml
  * aggregate: parcels-per-depot          # the name
  * key: [depot, currency]                # a path, a list, or { output: path }
- * within: { window: 5m, eventTime: scanned_at, lateness: 1m }   # or: batch
+ * within: { window: 5m, eventTime: scanned_at, lateness: 1m, closeIdle: 15m }   # or: batch
  * reduce:
  *   parcels: count
  *   weight_kg: sum(weight_kg)

@@ -10,17 +10,27 @@ import { compileReducer, parseReducer, type Reducer, type ReducerSpec } from './
 /**
  * A tumbling event-time window: `window` long, placed by the record's own
  * `eventTime` (epoch ms or an ISO date-time), kept open `lateness` after its
- * end for records that arrive out of order (default 0).
+ * end for records that arrive out of order (default 0). Windows close when
+ * event time moves past them; with `closeIdle`, also when no record has
+ * arrived for that long by the clock, so the last windows before a quiet
+ * spell (the night, a weekend) are emitted without waiting for the next event.
  *
  * @example
  * ```ts
- * const w: WindowSpec = { window: '5m', eventTime: 'scanned_at', lateness: '1m' };
+ * const w: WindowSpec = { window: '1h', eventTime: 'scanned_at', lateness: '5m', closeIdle: '15m' };
  * ```
  */
 export interface WindowSpec {
   window: Duration;
   eventTime: string | ((record: unknown) => unknown);
   lateness?: Duration | undefined;
+  /**
+   * Closes every open window once no record has arrived for this long (wall
+   * clock); records for those windows that come later are late. Checked
+   * whenever a batch passes the step, and at the end of every run that read
+   * its source to the end. Default: windows close by event time only.
+   */
+  closeIdle?: Duration | undefined;
 }
 
 /**
@@ -82,7 +92,14 @@ export interface CompiledAggregation {
   writeKey(out: Record<string, unknown>, key: readonly unknown[]): void;
   reducers: Reducer[];
   window:
-    | { sizeMs: number; latenessMs: number; field: string; timeOf(record: unknown): unknown }
+    | {
+        sizeMs: number;
+        latenessMs: number;
+        /** Close every open window after this much quiet (ms, wall clock); undefined: never. */
+        idleMs: number | undefined;
+        field: string;
+        timeOf(record: unknown): unknown;
+      }
     | undefined;
   idOf: ((record: unknown) => unknown) | undefined;
   keepClosed: number;
@@ -144,7 +161,7 @@ export function compileAggregation(options: AggregateOptions): CompiledAggregati
   if (options.within !== 'batch') {
     const w = options.within;
     if (!w || typeof w !== 'object' || w.window === undefined || w.eventTime === undefined) {
-      throw bad(`within must be 'batch' or { window, eventTime, lateness? }`);
+      throw bad(`within must be 'batch' or { window, eventTime, lateness?, closeIdle? }`);
     }
     const sizeMs = parseDuration(w.window, 'within.window', `aggregate:${options.name}`);
     if (!(sizeMs > 0)) throw bad('within.window must be longer than 0');
@@ -154,6 +171,10 @@ export function compileAggregation(options: AggregateOptions): CompiledAggregati
     window = {
       sizeMs,
       latenessMs: parseDuration(w.lateness ?? 0, 'within.lateness', `aggregate:${options.name}`),
+      idleMs:
+        w.closeIdle === undefined
+          ? undefined
+          : parseDuration(w.closeIdle, 'within.closeIdle', `aggregate:${options.name}`),
       field: typeof w.eventTime === 'string' ? w.eventTime : '',
       timeOf: getterOf(w.eventTime, 'within.eventTime'),
     };

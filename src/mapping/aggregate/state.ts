@@ -45,6 +45,8 @@ export interface AggregateState {
   open: Record<string, OpenWindow>;
   /** Recently closed windows: their record ids and the batch that closed them. */
   closed: Record<string, { seen: string[]; batch: number }>;
+  /** Wall-clock time the last record was placed in a window (for `closeIdle`). */
+  lastArrivalAt?: number | undefined;
 }
 
 /**
@@ -212,13 +214,14 @@ export function applyBatch(
  * @example
  * ```ts
  * const state = emptyState();
- * const { emitted, refused } = applyWindowed(agg, state, inputs);
+ * const { emitted, refused } = applyWindowed(agg, state, inputs, Date.now());
  * ```
  */
 export function applyWindowed(
   agg: CompiledAggregation,
   state: AggregateState,
   inputs: readonly AggregateInput[],
+  now: number = Date.now(),
 ): AggregateOutcome {
   const w = agg.window;
   if (!w) throw new TypeError('applyWindowed needs a windowed aggregation');
@@ -276,7 +279,19 @@ export function applyWindowed(
       open.seen.push(input.id);
     }
     addTo(agg, open.groups, input.data, time, open.seq++);
+    state.lastArrivalAt = now;
     if (time > newest) newest = time;
+  }
+  // Quiet for closeIdle: every open window closes, and event time moves past them all,
+  // so a record for one of them that comes later is late like any other.
+  const idle =
+    w.idleMs !== undefined &&
+    state.lastArrivalAt !== undefined &&
+    now - state.lastArrivalAt >= w.idleMs;
+  if (idle) {
+    for (const sk of Object.keys(state.open)) {
+      newest = Math.max(newest, Number(sk) + w.sizeMs + w.latenessMs);
+    }
   }
   if (Number.isFinite(newest)) state.watermark = newest;
   state.batches = batch;

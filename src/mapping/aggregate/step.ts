@@ -156,7 +156,7 @@ export function aggregateStep(options: AggregateOptions | string): Step {
         current = stored ? (stored.value as unknown as AggregateState) : undefined;
       }
       const next = structuredClone(current ?? emptyState());
-      const outcome = applyWindowed(agg, next, inputs);
+      const outcome = applyWindowed(agg, next, inputs, ctx.now?.() ?? Date.now());
       await reject(ctx, agg, outcome);
       return {
         records: outcome.emitted,
