@@ -6,7 +6,7 @@
  * http(s) runbooks, never for other schemes such as `javascript:`.
  */
 import { GENERATED_MARK, LIVE_BEGIN, LIVE_END } from './markdown.js';
-import type { RegistryEntry } from './model.js';
+import { producersByModel, type RegistryEntry } from './model.js';
 
 /**
  * Escapes text for HTML element content and double- or single-quoted attributes.
@@ -113,6 +113,14 @@ export function integrationHtml(entry: RegistryEntry, project: string): string {
     ['freshness', e(x.freshness ?? 'no expectation declared')],
     ['alert routes', x.alertRoutes.length ? e(x.alertRoutes.join(', ')) : 'none configured'],
     ['runbook', runbook(x.runbook)],
+    ...(x.models.length
+      ? [
+          ['canonical models', x.models.map((m) => `<code>${e(m)}</code>`).join(', ')] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
   ];
   const secrets = x.secrets.length
     ? table(
@@ -184,5 +192,22 @@ export function indexHtml(project: string, entries: readonly RegistryEntry[]): s
         x.check ? status(x.check.status) : '-',
       ]),
     ),
+    ...modelsSection(entries),
   ]);
+}
+
+/** Canonical model versions and the integrations producing each; nothing when none declare one. */
+function modelsSection(entries: readonly RegistryEntry[]): string[] {
+  const models = producersByModel(entries);
+  if (models.length === 0) return [];
+  return [
+    '<h2>Canonical models</h2>',
+    table(
+      ['model', 'produced by'],
+      models.map(([m, ids]) => [
+        `<code>${e(m)}</code>`,
+        ids.map((id) => `<a href="${e(encodeURIComponent(id))}.html">${e(id)}</a>`).join(', '),
+      ]),
+    ),
+  ];
 }

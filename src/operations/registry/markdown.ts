@@ -4,7 +4,7 @@
  * to find stale pages; the live state sits between {@link LIVE_BEGIN} and
  * {@link LIVE_END} markers, which that comparison ignores.
  */
-import type { RegistryEntry } from './model.js';
+import { producersByModel, type RegistryEntry } from './model.js';
 
 /**
  * The line every generated page carries; only files with it are ever
@@ -192,19 +192,16 @@ export function indexPage(project: string, entries: readonly RegistryEntry[]): s
 
 /** Canonical model versions and the integrations producing each; nothing when none declare one. */
 function modelsSection(entries: readonly RegistryEntry[]): string[] {
-  const by = new Map<string, string[]>();
-  for (const e of entries) for (const m of e.models) by.set(m, [...(by.get(m) ?? []), e.id]);
-  if (by.size === 0) return [];
+  const models = producersByModel(entries);
+  if (models.length === 0) return [];
   return [
     '## Canonical models',
     '',
     '| model | produced by |',
     '| --- | --- |',
-    ...[...by.keys()]
-      .sort()
-      .map(
-        (m) => `| ${cell(m)} | ${(by.get(m) ?? []).map((id) => `[${id}](${id}.md)`).join(', ')} |`,
-      ),
+    ...models.map(
+      ([m, ids]) => `| ${cell(m)} | ${ids.map((id) => `[${id}](${id}.md)`).join(', ')} |`,
+    ),
     '',
   ];
 }

@@ -268,3 +268,18 @@ function liveState(
       : [],
   };
 }
+
+/**
+ * Canonical model versions (`name vN`), sorted, each with the integrations
+ * producing it; empty when none declares one.
+ *
+ * @example
+ * ```ts
+ * for (const [model, ids] of producersByModel(entries)) console.log(model, ids.join(', '));
+ * ```
+ */
+export function producersByModel(entries: readonly RegistryEntry[]): Array<[string, string[]]> {
+  const by = new Map<string, string[]>();
+  for (const e of entries) for (const m of e.models) by.set(m, [...(by.get(m) ?? []), e.id]);
+  return [...by.keys()].sort().map((m) => [m, by.get(m) ?? []]);
+}

@@ -246,5 +246,14 @@ describe('canonical models in the registry', () => {
     );
     expect(entry().models).toEqual([]);
     expect(indexPage('acme', [entry()])).not.toContain('Canonical models');
+    // The HTML site says the same.
+    const { indexHtml, integrationHtml } = await import('./html.js');
+    expect(integrationHtml(e, 'acme')).toContain(
+      '<td><strong>canonical models</strong></td><td><code>position v2</code></td>',
+    );
+    expect(indexHtml('acme', [e, entry({ id: 'other' })])).toContain(
+      '<h2>Canonical models</h2>\n<table><tr><th>model</th><th>produced by</th></tr><tr><td><code>position v2</code></td><td><a href="positions.html">positions</a></td></tr></table>',
+    );
+    expect(indexHtml('acme', [entry()])).not.toContain('Canonical models');
   });
 });
