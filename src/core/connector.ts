@@ -166,6 +166,8 @@ export interface ExternalCall {
   idempotencyKey?: string | undefined;
   identity?: string | undefined;
   stale?: boolean | undefined;
+  /** Answered 304 Not Modified: the cached response stands and nothing was transferred. */
+  notModified?: boolean | undefined;
 }
 
 /**

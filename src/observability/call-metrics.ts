@@ -36,7 +36,9 @@ export interface CallMetric {
   errorKind?: ErrorKind;
   latencyMs: number;
   /** The answer was last-known-good data served while the breaker was open. */
-  stale?: boolean;
+  stale?: boolean | undefined;
+  /** The peer answered 304 Not Modified: the cached response stands. */
+  notModified?: boolean | undefined;
 }
 
 /**
@@ -74,6 +76,10 @@ export function countCall(series: MetricSeries, s: IntegrationState, call: CallM
     s.window.observe(ms);
   }
   if (call.stale) countStaleServed(s);
+  if (call.notModified) {
+    s.notModified += 1;
+    s.notModifiedChild.inc();
+  }
 }
 
 /**

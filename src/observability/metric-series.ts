@@ -58,6 +58,8 @@ export interface IntegrationState {
   items: Map<ItemStage, LabelledCount>;
   staleServed: number;
   staleChild: CounterChild;
+  notModified: number;
+  notModifiedChild: CounterChild;
   window: LatencyWindow;
   freshness?: { seconds: number } | { since: number };
   /** Per entity stream: when its data was last delivered (epoch ms). */
@@ -87,6 +89,7 @@ export interface MetricSeries {
   errors: Counter<'integration' | 'kind'>;
   latency: Histogram<'integration' | 'outcome'>;
   stale: Counter<'integration'>;
+  notModified: Counter<'integration'>;
   items: Counter<'integration' | 'stage'>;
   drift: Counter<'integration' | 'kind'>;
 }
@@ -146,6 +149,12 @@ export function defineSeries(
       help: 'Latency of external calls in milliseconds.',
       labelNames: ['integration', 'outcome'],
       buckets: options.latencyBuckets ?? DEFAULT_BUCKETS,
+      registers,
+    }),
+    notModified: new Counter({
+      name: 'patchbay_integration_not_modified',
+      help: 'Calls answered 304 Not Modified: the cached response stood, nothing was processed (integration.<name>.not_modified).',
+      labelNames: ['integration'],
       registers,
     }),
     stale: new Counter({
@@ -253,6 +262,8 @@ export function newIntegrationState(
   // inc(0) makes the series appear at zero instead of being absent.
   successChild.inc(0);
   staleChild.inc(0);
+  const notModifiedChild = series.notModified.labels(integration);
+  notModifiedChild.inc(0);
   return {
     success: 0,
     successChild,
@@ -266,6 +277,8 @@ export function newIntegrationState(
     streams: new Map(),
     staleServed: 0,
     staleChild,
+    notModified: 0,
+    notModifiedChild,
     window: new LatencyWindow({ windowMs, now }),
   };
 }

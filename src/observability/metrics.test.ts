@@ -68,20 +68,28 @@ describe('PatchbayMetrics', () => {
       errorKind: 'http_5xx',
       latencyMs: 80,
     });
+    m.recordCall({
+      integration: 'gps-positions',
+      outcome: 'success',
+      latencyMs: 3,
+      notModified: true,
+    });
     m.recordItems('gps-positions', 'read');
     m.setDeadLetterDepth('gps-positions', 0);
     m.setBreakerState('gps-positions', 2);
     m.registerIntegration('sap-loads');
     expect(m.snapshot()).toEqual({
-      'integration.gps-positions.success_count': 1,
+      'integration.gps-positions.success_count': 2,
       'integration.gps-positions.error_count_by_kind.http_5xx': 1,
       'integration.gps-positions.latency_p99_ms': 80,
       'integration.gps-positions.dead_letter_depth': 0,
       'integration.gps-positions.stale_served': 1,
+      'integration.gps-positions.not_modified': 1,
       'integration.gps-positions.breaker_state': 2,
       'integration.gps-positions.items_total.read': 1,
       'integration.sap-loads.success_count': 0,
       'integration.sap-loads.stale_served': 0,
+      'integration.sap-loads.not_modified': 0,
     });
   });
 

@@ -290,6 +290,7 @@ export class PatchbayMetrics {
       }
       if (s.deadLetterDepth !== undefined) out[`${p}dead_letter_depth`] = s.deadLetterDepth;
       out[`${p}stale_served`] = s.staleServed;
+      out[`${p}not_modified`] = s.notModified;
       if (s.breaker !== undefined) out[`${p}breaker_state`] = s.breaker;
       if (s.sinkBreaker !== undefined) out[`${p}breaker_state.sink`] = s.sinkBreaker;
       for (const [stage, it] of s.items) out[`${p}items_total.${stage}`] = it.n;

@@ -41,6 +41,8 @@ export interface RuntimeMetrics {
     errorKind?: ErrorKind | undefined;
     latencyMs: number;
     stale?: boolean | undefined;
+    /** A 304 Not Modified answer (`integration.<name>.not_modified`). */
+    notModified?: boolean | undefined;
   }): void;
   recordItems(integration: string, stage: string, count: number): void;
   /**
@@ -141,6 +143,7 @@ export function connectorContext(
         errorKind: call.errorKind,
         latencyMs: call.latencyMs,
         stale: call.stale,
+        notModified: call.notModified,
       });
       logCall(services.logger, {
         ...withoutUndefined(call),

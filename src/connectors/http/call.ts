@@ -101,9 +101,10 @@ export function guardedCall(
     const first = build();
     const target = safeTarget(first.url);
     const action = first.method.toUpperCase();
-    const report = (outcome: 'success' | 'failure', error?: PatchbayError) => {
+    const report = (outcome: 'success' | 'failure', error?: PatchbayError, notModified = false) => {
       const latencyMs = performance.now() - started;
       ctx.recordCall({
+        ...(notModified ? { notModified } : {}),
         operation: action,
         target,
         outcome,
@@ -155,7 +156,7 @@ export function guardedCall(
         throw error;
       }
       if (outcome.type === 'success') options.inspect?.(res);
-      await report('success');
+      await report('success', undefined, outcome.type === 'not-modified');
       return { response: res, outcome: outcome.type };
     } catch (err) {
       const error = classify(err);

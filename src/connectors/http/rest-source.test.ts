@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PatchbayMetrics } from '../../observability/metrics.js';
 import type { SqliteStore } from '../../store/sqlite/index.js';
 import { httpPoll } from './rest-source.js';
 import { collectingSink, runtimeFor, tempStore } from './__fixtures__/test-support.js';
@@ -268,7 +269,8 @@ describe('http-poll incremental cursor', () => {
 
 describe('http-poll conditional requests', () => {
   it('sends If-None-Match after an acknowledged page and processes nothing on 304', async () => {
-    const first = await poll({ url: `${base}/etag`, conditional: true });
+    const metrics = new PatchbayMetrics();
+    const first = await poll({ url: `${base}/etag`, conditional: true }, { metrics });
     expect(first.received).toHaveLength(1);
     const second = await first.runtime.run('it');
     expect(second.status).toBe('succeeded');
@@ -281,6 +283,11 @@ describe('http-poll conditional requests', () => {
     expect((await store.cache.get('http-validators', `${base}/etag`))?.value).toMatchObject({
       notModified: 2,
     });
+    // ...and as a metric: two 304s, the first full answer not among them.
+    expect(metrics.snapshot()['integration.it.not_modified']).toBe(2);
+    expect(await metrics.prometheus()).toContain(
+      'patchbay_integration_not_modified{integration="it"} 2',
+    );
   });
 
   it('sends If-Modified-Since from Last-Modified', async () => {

@@ -21,6 +21,7 @@ import {
   type IntegrationOptions,
 } from '../../../core/integration.js';
 import { createRuntime, type Runtime } from '../../../runtime/runtime.js';
+import type { RuntimeMetrics } from '../../../runtime/services.js';
 import { openSqliteStore, type SqliteStore } from '../../../store/sqlite/index.js';
 
 /** Fast retries so tests stay quick; Retry-After still honoured up to 3 s. */
@@ -60,7 +61,11 @@ export async function runtimeFor(
   store: SqliteStore,
   source: ConnectorUse<SourceSession>,
   sink: ConnectorUse<SinkSession> | FunctionSink,
-  options: { logger?: Logger; overrides?: Partial<IntegrationOptions> } = {},
+  options: {
+    logger?: Logger;
+    overrides?: Partial<IntegrationOptions>;
+    metrics?: RuntimeMetrics;
+  } = {},
 ): Promise<Runtime> {
   const integration = defineIntegration({
     id: 'it',
@@ -77,6 +82,7 @@ export async function runtimeFor(
     integrations: [integration],
     store,
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
 }
 
