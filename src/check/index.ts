@@ -11,12 +11,14 @@ import { ownerTeam } from '../core/integration.js';
 import type { PreparedIntegration } from '../runtime/prepare.js';
 import { checkConnection, type CheckContextFactory } from './connect.js';
 import { staticItems } from './items.js';
+import { checkRecording } from './recording.js';
 import { checkRotation, type RotationContext } from './rotation.js';
 import { worst, type CheckReport, type IntegrationCheck } from './types.js';
 
 export * from './types.js';
 export * from './items.js';
 export { checkConnection, type CheckContextFactory } from './connect.js';
+export { checkRecording } from './recording.js';
 export { scanConnectorConfig, urlHasCredentials, type SecretFinding } from './secrets.js';
 export {
   checkRotation,
@@ -30,7 +32,8 @@ export {
 /**
  * Runs the checklist for one integration. Pure: with `rotation` (the
  * recorded rotations and the clock, supplied by the caller) it adds the
- * `rotation` item right after `auth`; without it, only the static items.
+ * `rotation` item right after `auth`; without it, only the static items,
+ * plus `recording` last when a connector records or replays HTTP.
  *
  * @example
  * ```ts
@@ -49,6 +52,8 @@ export function checkIntegration(
     const at = items.findIndex((i) => i.id === 'auth') + 1;
     items.splice(at, 0, checkRotation(p, options.rotation));
   }
+  const recording = checkRecording(p);
+  if (recording) items.push(recording);
   return {
     id: p.id,
     pattern: p.definition.pattern,

@@ -32,12 +32,14 @@ export const CHECK_ITEMS = [
   'timeouts',
   'owner',
   'docs',
+  'recording',
   'connection',
 ] as const;
 
 /**
  * One of {@link CHECK_ITEMS}. `connection` only appears with `--connect`;
- * `rotation` only when the caller passes the recorded rotations.
+ * `rotation` only when the caller passes the recorded rotations;
+ * `recording` only when a connector config sets `recording`.
  *
  * @example
  * ```ts

@@ -19,6 +19,20 @@ export interface CatalogEntry {
 const SIMULATED_NOTE = `Built into Patchbay for the tutorial, examples and tests. It is not a connector to a
 real system and is not tested against a real server: there is none behind it.`;
 
+const RECORDING_NOTE = `**Recording and replay** (\`recording\`, for tests and incident analysis, not
+production): \`{ mode: 'record', file }\` calls the API as usual (policies, SSRF guard, TLS
+and auth unchanged) and appends every exchange, token requests included, to the fixture
+file as it completes. Credential headers, key-like query and form parameters, JSON keys
+like password or token, the auth scheme's own header or parameter, what \`redact\` adds and
+every resolved secret value are replaced with \`[redacted]\` before anything is written.
+An existing file is continued; one recorded with other \`redact\` rules is refused.
+\`{ mode: 'replay', file }\` opens no connection and resolves no secret: answers come from
+the file, matched on method, redacted URL and body, and audit rows name the identity with
+\`(replayed)\`. A request with no recorded answer fails the run with a \`config\` error
+\`HTTP_FIXTURE_UNMATCHED\` naming the request and the file. A relative \`file\` resolves
+against the working directory of the process. \`patchbay check\` warns about both modes.
+See [HTTP recorder](http-recorder.md).`;
+
 /**
  * The built-in connectors, in documentation order.
  *
@@ -68,7 +82,9 @@ downstream. A run with \`endValue\`, and every replay (\`--from\`/\`--to\` are c
 
 **Conditional requests**: with \`conditional: true\`, \`ETag\`/\`Last-Modified\` are stored per
 URL once the page is acknowledged and sent back as \`If-None-Match\`/\`If-Modified-Since\`;
-a \`304\` ends the poll with nothing to process.
+a \`304\` ends the poll with nothing to process and is counted (\`patchbay_integration_not_modified\`).
+
+${RECORDING_NOTE}
 
 Tested against a local fastify server (every pagination strategy, loops, 429/503, hung
 routes, malformed and oversized bodies) and, for OAuth2, against \`oidc-provider\`.`,
@@ -89,7 +105,9 @@ Auth (both connectors): \`api-key\` (header or query), \`bearer\`, \`basic\`, \`
 signed-content template, header, prefix) and \`oauth2-client-credentials\` with
 \`client_secret_basic\`, \`client_secret_post\` or \`private_key_jwt\` (RFC 7523). Tokens are
 cached until shortly before expiry with one refresh in flight; a 401 triggers one
-refresh-and-retry, then an \`auth\` error.`,
+refresh-and-retry, then an \`auth\` error.
+
+${RECORDING_NOTE}`,
   },
   {
     spec: sqlExtract.spec as unknown as ConnectorSpec<z.ZodType, unknown>,
@@ -184,7 +202,9 @@ logs the error codes and paths (never messages, which may quote data).
 
 Auth, TLS, timeouts, audit rows and status overrides work as for \`http-poll\`. Each run reads
 the whole connection (no incremental checkpoint yet). Tested against a local endpoint that
-speaks the GraphQL wire format, not a GraphQL engine.`,
+speaks the GraphQL wire format, not a GraphQL engine.
+
+${RECORDING_NOTE}`,
   },
   {
     spec: fileDrop.spec as unknown as ConnectorSpec<z.ZodType, unknown>,

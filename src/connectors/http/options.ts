@@ -1,6 +1,6 @@
 /**
  * Config fields every HTTP connector shares: target, headers, auth, timeout,
- * response limits, status overrides, audit.
+ * response limits, status overrides, audit, recording.
  */
 import { z } from 'zod';
 import { parseDuration } from '../../core/duration.js';
@@ -11,6 +11,15 @@ import { statusOverridesSchema } from './classify-response.js';
 import type { SsrfOptions } from './ssrf.js';
 import { createHttpClient, DEFAULT_MAX_RESPONSE_BYTES, type HttpClient } from './client.js';
 import { AuditBuffer } from './audit.js';
+import {
+  fixturePath,
+  fixtureRecorder,
+  fixtureReplayer,
+  recordingRules,
+  recordingSchema,
+  replayAuth,
+  type RecordingConfig,
+} from './recording/config.js';
 
 /**
  * Shared fields, spread into each connector's config object.
@@ -56,6 +65,7 @@ export const commonHttpFields = {
     description: 'Write an audit row per call (identity, target, outcome, latency)',
     advanced: true,
   }),
+  recording: recordingSchema.optional(),
 };
 
 /**
@@ -89,6 +99,7 @@ export interface CommonHttpConfig {
         servername?: string | undefined;
       }
     | undefined;
+  recording?: RecordingConfig | undefined;
 }
 
 /**
@@ -132,25 +143,27 @@ export function openConnection(
   extra: { ssrf?: SsrfOptions | undefined } = {},
 ): HttpConnection {
   const timeoutMs = parseDuration(config.timeout as never, 'timeout');
-  const tls = config.tls;
-  const reveal = async (ref: string | undefined) =>
-    ref === undefined ? undefined : (await ctx.secrets.resolve(ref)).reveal();
-  const client = createHttpClient({
-    timeoutMs,
-    maxResponseBytes: config.maxResponseBytes,
-    ssrf: extra.ssrf,
-    ...(tls
-      ? {
-          tls: async () => ({
-            cert: await reveal(tls.cert),
-            key: await reveal(tls.key),
-            ca: await reveal(tls.ca),
-            servername: tls.servername,
-          }),
-        }
-      : {}),
-  });
-  const auth = createAuth(config.auth, { secrets: ctx.secrets, client });
+  const recording = config.recording;
+  let client: HttpClient;
+  let auth: HttpAuth;
+  if (recording?.mode === 'replay') {
+    // No network: no SSRF guard, no TLS material, and no secret is resolved.
+    client = fixtureReplayer(fixturePath(recording));
+    auth = replayAuth(config.auth, createAuth(config.auth, { secrets: ctx.secrets, client }));
+  } else {
+    const live = liveClient(config, ctx, timeoutMs, extra.ssrf);
+    client =
+      recording === undefined
+        ? live
+        : fixtureRecorder(live, {
+            path: fixturePath(recording),
+            name: ctx.integrationId,
+            rules: recordingRules(recording.redact, config.auth),
+            logger: ctx.logger,
+          });
+    // Token requests go through the recorder too: they are part of what the API saw.
+    auth = createAuth(config.auth, { secrets: ctx.secrets, client });
+  }
   const auditBuffer = new AuditBuffer(ctx);
   return {
     client,
@@ -165,4 +178,30 @@ export function openConnection(
       }
     },
   };
+}
+
+function liveClient(
+  config: CommonHttpConfig,
+  ctx: ConnectorContext,
+  timeoutMs: number,
+  ssrf: SsrfOptions | undefined,
+): HttpClient {
+  const tls = config.tls;
+  const reveal = async (ref: string | undefined) =>
+    ref === undefined ? undefined : (await ctx.secrets.resolve(ref)).reveal();
+  return createHttpClient({
+    timeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
+    ssrf,
+    ...(tls
+      ? {
+          tls: async () => ({
+            cert: await reveal(tls.cert),
+            key: await reveal(tls.key),
+            ca: await reveal(tls.ca),
+            servername: tls.servername,
+          }),
+        }
+      : {}),
+  });
 }

@@ -10,7 +10,13 @@ import { PatchbayError, type ErrorKind } from '../../../core/errors.js';
 import { redactText } from '../../../core/secrets/redaction.js';
 import { fingerprint } from '../../../idempotency/key.js';
 import type { HttpRequest } from '../client.js';
-import { redactJson, redactUrl, type CompiledRules, type RedactionRules } from './redact.js';
+import {
+  redactForm,
+  redactJson,
+  redactUrl,
+  type CompiledRules,
+  type RedactionRules,
+} from './redact.js';
 
 /**
  * The fixture format version; a reader refuses any other.
@@ -98,7 +104,7 @@ export function encodeBody(
   try {
     return { json: redactJson(JSON.parse(text), rules) };
   } catch {
-    return { text: redactText(text) };
+    return { text: redactForm(text, rules) ?? redactText(text) };
   }
 }
 

@@ -7,6 +7,7 @@ export {
   DEFAULT_REDACTED_QUERY,
   DEFAULT_SENSITIVE_KEYS,
   compileRules,
+  redactForm,
   redactHeaders,
   redactJson,
   redactUrl,
@@ -27,6 +28,15 @@ export {
 } from './fixture.js';
 export { recordingClient, type RecorderOptions, type RecordingClient } from './recorder.js';
 export { replayClient, replayFile, type ReplayClient, type ReplayOptions } from './replay.js';
+export {
+  recordingSchema,
+  fixturePath,
+  fixtureRecorder,
+  fixtureReplayer,
+  recordingRules,
+  replayAuth,
+  type RecordingConfig,
+} from './config.js';
 export {
   defineClient,
   type ApiOf,

@@ -78,3 +78,27 @@ describe('recording redaction rules', () => {
     expect(bodyFingerprint(undefined)).toBe('empty');
   });
 });
+
+describe('form-encoded bodies', () => {
+  it('redacts credential parameters whatever form encoding did to their characters', () => {
+    const rules = compileRules({ sensitiveKeys: ['pin'] });
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_secret: 's+/=xq9z',
+      pin: '1234',
+      scope: 'loads:read',
+    }).toString();
+    expect(body).toContain('s%2B%2F%3Dxq9z');
+    const stored = encodeBody(body, rules);
+    expect(stored).toEqual({
+      text: 'grant_type=client_credentials&client_secret=%5Bredacted%5D&pin=%5Bredacted%5D&scope=loads%3Aread',
+    });
+    expect(JSON.stringify(stored)).not.toContain('xq9z');
+  });
+
+  it('leaves text that is not a form to the secret registry alone', () => {
+    expect(encodeBody('plain text, no pairs', compileRules())).toEqual({
+      text: 'plain text, no pairs',
+    });
+  });
+});

@@ -212,6 +212,29 @@ export function redactUrl(url: URL, rules: CompiledRules): string {
 }
 
 /**
+ * A form-encoded body (`grant_type=...&client_secret=...`, what an OAuth2
+ * token request sends) with credential parameters and known secrets
+ * replaced, or `undefined` when the text is not form-encoded. Needed because
+ * form encoding changes a secret's characters (`+` becomes `%2B`), so the
+ * secret registry's scrub of the raw value would miss it.
+ *
+ * @example
+ * ```ts
+ * redactForm('grant_type=client_credentials&client_secret=s%2B1', compileRules());
+ * // 'grant_type=client_credentials&client_secret=%5Bredacted%5D'
+ * ```
+ */
+export function redactForm(text: string, rules: CompiledRules): string | undefined {
+  if (!/^[^=&\s]+=[^&\s]*(?:&[^=&\s]+=[^&\s]*)*$/.test(text)) return undefined;
+  const out = new URLSearchParams();
+  for (const [name, value] of new URLSearchParams(text)) {
+    const hide = rules.query.has(name.toLowerCase()) || rules.sensitiveKeys.has(normKey(name));
+    out.append(name, hide ? REDACTED : redactText(value));
+  }
+  return out.toString();
+}
+
+/**
  * A deep copy of a parsed JSON body with sensitive keys, configured paths
  * and known secret values replaced.
  *

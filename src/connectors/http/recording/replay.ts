@@ -31,6 +31,8 @@ export interface ReplayOptions {
    * page) or fail (`error`: a test that must see each call exactly once).
    */
   onExhausted?: 'repeat-last' | 'error';
+  /** The file the fixture came from, named in errors; {@link replayFile} sets it. */
+  file?: string | undefined;
 }
 
 /**
@@ -78,7 +80,7 @@ export function replayClient(fixture: Fixture, options: ReplayOptions = {}): Rep
       );
       let chosen = candidates.find((e) => !served.has(e));
       if (chosen === undefined && options.onExhausted !== 'error') chosen = candidates.at(-1);
-      if (chosen === undefined) throw unmatched(fixture, key, candidates.length);
+      if (chosen === undefined) throw unmatched(fixture, key, candidates.length, options.file);
       served.add(chosen);
       return answer(chosen, req.url);
     },
@@ -95,7 +97,7 @@ export function replayClient(fixture: Fixture, options: ReplayOptions = {}): Rep
  * ```
  */
 export async function replayFile(path: string, options: ReplayOptions = {}): Promise<ReplayClient> {
-  return replayClient(await loadFixture(path), options);
+  return replayClient(await loadFixture(path), { file: path, ...options });
 }
 
 function answer(exchange: FixtureExchange, url: URL): HttpResponse {
@@ -117,6 +119,7 @@ function unmatched(
   fixture: Fixture,
   key: ReturnType<typeof requestKey>,
   exhausted: number,
+  file: string | undefined,
 ): PatchbayError {
   const asked = `${key.method} ${key.url} body ${key.fingerprint}`;
   const preview = key.body === undefined ? '' : ` ${JSON.stringify(key.body).slice(0, 200)}`;
@@ -131,11 +134,16 @@ function unmatched(
       : 'no recorded request has this method, URL and body';
   return new PatchbayError(
     'config',
-    `HTTP fixture${fixture.name === undefined ? '' : ` "${fixture.name}"`} has no answer for ${asked}${preview}: ${why}. Recorded:\n${recorded || '  (nothing)'}`,
+    `HTTP fixture${fixture.name === undefined ? '' : ` "${fixture.name}"`}${file === undefined ? '' : ` (${file})`} has no answer for ${asked}${preview}: ${why}. Recorded:\n${recorded || '  (nothing)'}`,
     {
       code: 'HTTP_FIXTURE_UNMATCHED',
       retryable: false,
-      details: { method: key.method, url: key.url, fingerprint: key.fingerprint },
+      details: {
+        method: key.method,
+        url: key.url,
+        fingerprint: key.fingerprint,
+        ...(file === undefined ? {} : { file }),
+      },
     },
   );
 }
