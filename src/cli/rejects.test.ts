@@ -3,16 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readLoaded } from '../connectors/file/__fixtures__/drop.js';
 import { employeeYaml } from '../mapping/__fixtures__/project.js';
+import { openSqliteStore } from '../store/sqlite/index.js';
 import { cli, testIo } from './__fixtures__/harness.js';
 
 const FIXTURE = fileURLToPath(new URL('../mapping/__fixtures__/project.js', import.meta.url));
+const DROP_FIXTURE = fileURLToPath(
+  new URL('../connectors/file/__fixtures__/drop.js', import.meta.url),
+);
 let dir: string;
 
 interface ListJson {
   total: number;
   rejects: Array<{
     id: string;
+    mapping: string;
     recordKey: string;
     fieldPath: string;
     rule: string;
@@ -21,8 +27,8 @@ interface ListJson {
   }>;
 }
 
-async function list(): Promise<ListJson> {
-  const { code, out } = await cli(['rejects', 'list', 'employees', '--json', '--project', dir]);
+async function list(integration = 'employees', folder = dir): Promise<ListJson> {
+  const { code, out } = await cli(['rejects', 'list', integration, '--json', '--project', folder]);
   expect(code).toBe(0);
   return JSON.parse(out) as ListJson;
 }
@@ -180,5 +186,101 @@ describe('patchbay rejects', () => {
     expect((await list()).total).toBe(0);
     const again = await cli(['rejects', 'drop', 'employees', '--all', '--project', dir]);
     expect(again.out).toContain('dropped 0 rejects of employees');
+  });
+});
+
+describe('patchbay rejects retry of a parser reject', () => {
+  it('leaves a file line the parser rejected as it is and says to fix the file', async () => {
+    // The file-drop CSV project of the replay tests: no mapping step, sink keyed by `id`.
+    const folder = join(dir, 'drop-project');
+    mkdirSync(join(folder, 'drop'), { recursive: true });
+    writeFileSync(
+      join(folder, 'patchbay.config.mts'),
+      `import { replayProject } from ${JSON.stringify(DROP_FIXTURE)};\n` +
+        `export default replayProject(${JSON.stringify(folder)});\n`,
+    );
+    writeFileSync(join(folder, 'drop', 'MATMAS_20261117.csv'), 'id;name\n1;a\n2\n3;c\n');
+    expect((await cli(['run', '--once', '--project', folder])).code).toBe(0);
+    const before = (await list('sap-loads', folder)).rejects;
+    expect(before.map((r) => [r.mapping, r.rule])).toEqual([['file-drop:csv', 'csv:columns']]);
+    const id = before[0]?.id ?? '';
+
+    const json = await cli([
+      'rejects',
+      'retry',
+      'sap-loads',
+      '--all',
+      '--json',
+      '--project',
+      folder,
+    ]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out)).toEqual({
+      integration: 'sap-loads',
+      retried: 0,
+      succeeded: [],
+      deadLettered: [],
+      failed: [],
+      skipped: [
+        {
+          id,
+          mapping: 'file-drop:csv',
+          rule: 'csv:columns',
+          reason:
+            'a parser reject is fixed at the source: correct and re-send the file, or replay its business date',
+        },
+      ],
+    });
+    const text = await cli(['rejects', 'retry', 'sap-loads', id, '--project', folder]);
+    expect(text.code).toBe(1);
+    expect(text.out).toContain('0 rejected again, 1 skipped');
+    expect(text.out).toContain(
+      `skipped   ${id}  csv:columns: a parser reject is fixed at the source`,
+    );
+
+    // Reason, raw line and retry count as the parser wrote them; nothing reached the sink or the DLQ.
+    expect((await list('sap-loads', folder)).rejects).toEqual(before);
+    expect(Object.keys(readLoaded(folder)).sort()).toEqual([
+      '2026-11-17/MATMAS_20261117.csv#2',
+      '2026-11-17/MATMAS_20261117.csv#4',
+    ]);
+    const dlq = await cli(['dlq', 'list', 'sap-loads', '--json', '--project', folder]);
+    expect(JSON.parse(dlq.out)).toMatchObject({ total: 0 });
+  });
+
+  it('re-drives the mapping rejects and keeps the parser reject’s own reason', async () => {
+    await start(false);
+    const store = await openSqliteStore({ path: join(dir, 'state.db') });
+    const parsed = await store.rejects.add({
+      integrationId: 'employees',
+      mapping: 'file-drop:jsonl',
+      recordKey: '2026-11-17/staff.jsonl#9',
+      fieldPath: '',
+      rule: 'json:syntax',
+      message: 'staff.jsonl line 9: Unexpected end of JSON input',
+      value: null,
+      raw: { file: '2026-11-17/staff.jsonl', line: 9, text: '{"id":"009",' },
+      at: Date.now(),
+    });
+    await store.close();
+    const before = (await list()).rejects.find((r) => r.id === parsed.id);
+    writeFileSync(join(dir, 'employee.yaml'), employeeYaml(true, false));
+    const retried = await cli([
+      'rejects',
+      'retry',
+      'employees',
+      '--all',
+      '--json',
+      '--project',
+      project(join(dir, 'fixed')),
+    ]);
+    expect(retried.code).toBe(1);
+    expect(JSON.parse(retried.out)).toMatchObject({
+      retried: 2,
+      failed: [],
+      skipped: [{ id: parsed.id, rule: 'json:syntax' }],
+    });
+    // Before, the mapping step's complaint about `{ file, line, text }` replaced this reason.
+    expect((await list()).rejects).toEqual([before]);
   });
 });

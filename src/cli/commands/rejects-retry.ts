@@ -2,7 +2,8 @@
  * Re-driving rejects after a mapping fix: each reject's raw input goes
  * through the integration's steps and sink exactly as live input does. The
  * mapping step hands a repeated reject back here (instead of writing a new
- * row), so a reject that fails again is counted on its own row.
+ * row), so a reject that fails again is counted on its own row. A parser
+ * reject is not re-driven: see `isParserReject`.
  */
 import type { RejectFailure, Reject, RejectAdd } from '../../store/types.js';
 import { REJECT_SINK } from '../../mapping/step.js';
@@ -17,14 +18,43 @@ import { connectorContext } from '../../runtime/services.js';
 import { openSink, sinkGuard } from '../../runtime/sink.js';
 
 /**
+ * The file drop writes a line it cannot parse under mapping `file-drop:<format>`
+ * (src/connectors/file/read-file.ts; the S3 and SFTP drops share that reader).
+ * No other source writes rejects itself: mapping and aggregate steps name
+ * their mapping document or `aggregate:<name>`.
+ */
+const PARSER_MAPPING_PREFIX = 'file-drop:';
+
+/** Why a parser reject is left alone; shown per reject by `rejects retry`. */
+const PARSER_REJECT_REASON =
+  'a parser reject is fixed at the source: correct and re-send the file, or replay its business date';
+
+/**
+ * True for a reject written by a file parser rather than a step. Its raw input
+ * is the unparsed line (`{ file, line, text }`), not a record the steps
+ * understand, so re-driving it could only fail in the mapping and overwrite
+ * the real reason, or reach the sink as a bogus record.
+ *
+ * @example
+ * ```ts
+ * isParserReject({ mapping: 'file-drop:csv' }); // true
+ * isParserReject({ mapping: 'employee' }); // false
+ * ```
+ */
+export function isParserReject(reject: Pick<Reject, 'mapping'>): boolean {
+  return reject.mapping.startsWith(PARSER_MAPPING_PREFIX);
+}
+
+/**
  * Outcome of re-driving rejects.
  *
  * @example
  * ```ts
- * const r: RejectRetryResult = { retried: 2, succeeded: ['1'], deadLettered: [], failed: [{ id: '2', fieldPath: 'dob', rule: 'date', message: 'bad' }] };
+ * const r: RejectRetryResult = { retried: 2, succeeded: ['1'], deadLettered: [], failed: [{ id: '2', fieldPath: 'dob', rule: 'date', message: 'bad' }], skipped: [] };
  * ```
  */
 export interface RejectRetryResult {
+  /** Rejects sent through the steps again (skipped ones are not counted). */
   retried: number;
   /** Mapped and written: removed from the ledger. */
   succeeded: string[];
@@ -32,6 +62,8 @@ export interface RejectRetryResult {
   deadLettered: string[];
   /** Rejected again: still in the ledger with the latest reason. */
   failed: Array<{ id: string; fieldPath: string; rule: string; message: string }>;
+  /** Not re-drivable (parser rejects): left in the ledger untouched, with why. */
+  skipped: Array<{ id: string; mapping: string; rule: string; reason: string }>;
   /** Set when a transient failure stopped the re-drive early. */
   stoppedBy?: { kind: string; code: string; message: string };
 }
@@ -63,10 +95,21 @@ export async function retryRejects(
     sinkGuard(services, prepared),
   );
   const sink = await openSink(prepared, base);
-  const result: RejectRetryResult = { retried: 0, succeeded: [], deadLettered: [], failed: [] };
+  const result: RejectRetryResult = {
+    retried: 0,
+    succeeded: [],
+    deadLettered: [],
+    failed: [],
+    skipped: [],
+  };
   try {
     for (const reject of rejects) {
       if (signal.aborted) break;
+      if (isParserReject(reject)) {
+        const { id, mapping, rule } = reject;
+        result.skipped.push({ id, mapping, rule, reason: PARSER_REJECT_REASON });
+        continue;
+      }
       let again: RejectAdd | undefined;
       const deps: BatchDeps = {
         services,

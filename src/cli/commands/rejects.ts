@@ -66,12 +66,14 @@ async function selected(store: Store, integration: string, ids: string[], everyt
 }
 
 function printRetry(io: CliIo, integration: string, r: RejectRetryResult): void {
+  const skipped = r.skipped.length > 0 ? `, ${r.skipped.length} skipped` : '';
   print(
     io,
-    `retried ${r.retried} reject${r.retried === 1 ? '' : 's'} of ${integration}: ${r.succeeded.length} succeeded, ${r.deadLettered.length} dead-lettered, ${r.failed.length} rejected again`,
+    `retried ${r.retried} reject${r.retried === 1 ? '' : 's'} of ${integration}: ${r.succeeded.length} succeeded, ${r.deadLettered.length} dead-lettered, ${r.failed.length} rejected again${skipped}`,
   );
   for (const f of r.failed)
     print(io, `  rejected  ${f.id}  ${f.fieldPath} ${f.rule}: ${f.message}`);
+  for (const s of r.skipped) print(io, `  skipped   ${s.id}  ${s.rule}: ${s.reason}`);
   if (r.stoppedBy) {
     print(io, `stopped early: ${r.stoppedBy.kind} ${r.stoppedBy.code}: ${r.stoppedBy.message}`);
   }
@@ -157,7 +159,7 @@ export function registerRejects(root: Root, io: CliIo, done: Done): void {
     .command('retry')
     .summary('re-drive rejects through the same steps and sink (after a mapping fix)')
     .description(
-      'Re-drive rejects through the integration’s steps and sink. A success removes the reject; a reject that fails again stays with its latest reason. Exits 1 when any failed again.',
+      'Re-drive rejects through the integration’s steps and sink. A success removes the reject; a reject that fails again stays with its latest reason. A parser reject (a file line that could not be parsed) is skipped and left as it is: fix the file at the source. Exits 1 when any failed again or was skipped.',
     )
     .argument('<integration>', 'integration id')
     .argument('[ids...]', 'reject ids')
@@ -187,7 +189,11 @@ export function registerRejects(root: Root, io: CliIo, done: Done): void {
         if (opts.json) printJson(io, { integration: id, ...result });
         else printRetry(io, id, result);
         if (interrupts.received) done(ExitCode.Interrupted);
-        else done(result.failed.length > 0 || result.stoppedBy ? ExitCode.Failed : ExitCode.Ok);
+        else {
+          // A skipped reject is still in the ledger: not a clean result either.
+          const left = result.failed.length + result.skipped.length;
+          done(left > 0 || result.stoppedBy ? ExitCode.Failed : ExitCode.Ok);
+        }
       } finally {
         await store.close();
       }
