@@ -106,7 +106,7 @@ async function writeMapped(deps: BatchDeps, mapped: Mapped[]): Promise<void> {
   if (whole.ok) {
     deps.counts.written += all.length;
     deps.services.metrics.recordItems(deps.prepared.id, 'written', all.length);
-    await resolveRejects(deps, mapped);
+    await resolveLedgers(deps, mapped);
     return;
   }
   // A transient failure is counted once, by the run it stops.
@@ -132,28 +132,37 @@ async function writeMapped(deps: BatchDeps, mapped: Mapped[]): Promise<void> {
     countError(deps.counts, one.error);
     await deadLetter(deps, m.item, 'sink', one.error, one.attempts);
   }
-  await resolveRejects(deps, loaded);
+  await resolveLedgers(deps, loaded);
 }
 
 /**
- * A reject whose item has now been loaded (a replay after the reference data
- * was fixed, or the same record sent again corrected) is stale: it goes from
- * the ledger, so the ledger lists only what is still missing downstream.
- * Rejects are keyed by the item's key unless a step chose its own key. The
- * ledger is usually empty, so one count comes first and the delete only when
- * there is something to resolve.
+ * A reject or dead letter whose item has now been loaded (a replay after the
+ * reference data or the destination was fixed, or the same record read again
+ * corrected) is stale: it leaves its ledger, so both list only what is still
+ * missing downstream. Both are keyed by the item's key (unless a step chose
+ * its own reject key). They are usually empty, so a count comes first and a
+ * delete only when there is something to resolve.
  */
-async function resolveRejects(deps: BatchDeps, loaded: readonly Mapped[]): Promise<void> {
+async function resolveLedgers(deps: BatchDeps, loaded: readonly Mapped[]): Promise<void> {
   if (loaded.length === 0) return;
-  const rejects = deps.services.store.rejects;
+  const { rejects, deadLetters } = deps.services.store;
   const id = deps.prepared.id;
-  if ((await rejects.count(id)) === 0) return;
+  const [parked, dead] = await Promise.all([rejects.count(id), deadLetters.count(id)]);
+  if (parked === 0 && dead === 0) return;
   const keys: string[] = [];
   for (const m of loaded) {
     if (m.records.length > 0 && typeof m.item.key === 'string') keys.push(m.item.key);
   }
-  const resolved = await rejects.resolve(id, keys);
-  if (resolved > 0) deps.ctx.logger.info({ resolved }, 'rejects resolved: their records loaded');
+  const [rejectsResolved, lettersResolved] = await Promise.all([
+    parked === 0 ? 0 : rejects.resolve(id, keys),
+    dead === 0 ? 0 : deadLetters.resolve(id, keys),
+  ]);
+  if (rejectsResolved + lettersResolved > 0) {
+    deps.ctx.logger.info(
+      { rejectsResolved, deadLettersResolved: lettersResolved },
+      'rejects and dead letters resolved: their items loaded',
+    );
+  }
 }
 
 /** Items a source read and did not emit: read and skipped, by error kind when given. */

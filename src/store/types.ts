@@ -491,13 +491,24 @@ export interface DeadLetter extends DeadLetterAdd {
  * ```
  */
 export interface DeadLetterRepo {
-  /** Durable. A letter with the same (integrationId, itemKey) is updated, not duplicated. */
+  /**
+   * Durable. A letter with the same (integrationId, itemKey) is updated, not
+   * duplicated: stage, raw, error, attempts and lastSeenAt become the new
+   * ones (a retry must use the input that failed last); id, firstSeenAt and
+   * retries stay.
+   */
   add(letter: DeadLetterAdd): Promise<{ id: string }>;
   list(integrationId: string, opts?: { limit?: number; afterId?: string }): Promise<DeadLetter[]>;
   get(id: string): Promise<DeadLetter | undefined>;
   count(integrationId?: string): Promise<number>;
   /** Durable. Removes letters (after a successful retry, or a drop); returns how many. */
   remove(ids: readonly string[]): Promise<number>;
+  /**
+   * Durable. Removes the letters of these item keys because the items have
+   * since been delivered (a replay, or the item read again and written);
+   * returns how many. Keys without a letter are ignored.
+   */
+  resolve(integrationId: string, itemKeys: readonly string[]): Promise<number>;
   /** Durable. Counts an operator retry on a letter that failed again. */
   markRetried(id: string, error: SerializedError, at: EpochMs): Promise<void>;
 }

@@ -48,18 +48,24 @@ export function deadLetterContract(h: Harness): void {
 
     it('updates a letter with the same item key instead of duplicating it', async () => {
       const first = await h.store.deadLetters.add(letter(1, { itemKey: 'k' }));
+      await h.store.deadLetters.markRetried(first.id, sampleError('retried'), T0 + 5);
       const again = await h.store.deadLetters.add(
-        letter(9, { itemKey: 'k', attempts: 8, raw: { changed: true } }),
+        letter(9, { itemKey: 'k', attempts: 8, stage: 'step:map', raw: { changed: true } }),
       );
       expect(again.id).toBe(first.id);
       expect(await h.store.deadLetters.count('orders')).toBe(1);
-      expect(await h.store.deadLetters.get(first.id)).toMatchObject({
+      // What failed last is what `dlq show` shows and `dlq retry` sends again.
+      expect(await h.store.deadLetters.get(first.id)).toEqual({
+        id: first.id,
+        integrationId: 'orders',
+        stage: 'step:map',
+        raw: { changed: true },
+        itemKey: 'k',
+        error: sampleError('failure 9'),
+        attempts: 8,
         firstSeenAt: T0 + 1,
         lastSeenAt: T0 + 9,
-        attempts: 8,
-        error: sampleError('failure 9'),
-        raw: { n: 1 },
-        retries: 0,
+        retries: 1,
       });
       const otherIntegration = await h.store.deadLetters.add(
         letter(1, { itemKey: 'k', integrationId: 'invoices' }),
@@ -100,6 +106,22 @@ export function deadLetterContract(h: Harness): void {
       expect(await h.store.deadLetters.remove([])).toBe(0);
       expect(await h.store.deadLetters.get(a.id)).toBeUndefined();
       expect((await h.store.deadLetters.list('orders')).map((l) => l.id)).toEqual([b.id]);
+    });
+
+    it('resolves letters by item key within one integration only', async () => {
+      await h.store.deadLetters.add(letter(1, { itemKey: 'evt_1' }));
+      const kept = await h.store.deadLetters.add(letter(2, { itemKey: 'evt_2' }));
+      const keyless = await h.store.deadLetters.add(letter(3));
+      const other = await h.store.deadLetters.add(
+        letter(4, { itemKey: 'evt_1', integrationId: 'invoices' }),
+      );
+      expect(await h.store.deadLetters.resolve('orders', ['evt_1', 'evt_9', "it's"])).toBe(1);
+      expect(await h.store.deadLetters.resolve('orders', [])).toBe(0);
+      expect((await h.store.deadLetters.list('orders')).map((l) => l.id)).toEqual([
+        kept.id,
+        keyless.id,
+      ]);
+      expect((await h.store.deadLetters.list('invoices')).map((l) => l.id)).toEqual([other.id]);
     });
 
     it('counts operator retries', async () => {

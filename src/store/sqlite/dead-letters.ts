@@ -40,9 +40,10 @@ function toLetter(row: DeadLetterRow): DeadLetter {
 
 /**
  * The SQLite dead-letter queue. A letter with an `itemKey` already present
- * for the integration is updated in place (latest error, attempts and
- * last-seen time; the first-seen time, raw input and retry count stay), so a
- * poison message that keeps coming back is one letter, not thousands.
+ * for the integration is updated in place (latest stage, error, raw input,
+ * attempts and last-seen time; the id, first-seen time and retry count
+ * stay), so a poison message that keeps coming back is one letter, not
+ * thousands, and `dlq show` / `dlq retry` see the input that failed last.
  * `list` pages in insertion order with `afterId`.
  *
  * @example
@@ -59,14 +60,15 @@ export class SqliteDeadLetterRepo implements DeadLetterRepo {
 
   constructor(ctx: SqliteContext) {
     this.#ctx = ctx;
-    this.#rows = new ParkedRows(ctx, 'dead_letters', COLUMNS, toLetter);
+    this.#rows = new ParkedRows(ctx, 'dead_letters', COLUMNS, 'item_key', toLetter);
     const db = ctx.db;
     this.#upsert = db.prepare(
       `INSERT INTO dead_letters (integration_id, stage, raw, item_key, error, attempts,
          first_seen_at, last_seen_at)
        VALUES (@integrationId, @stage, @raw, @itemKey, @error, @attempts, @firstSeenAt, @lastSeenAt)
-       ON CONFLICT (integration_id, item_key) DO UPDATE SET error = excluded.error,
-         attempts = excluded.attempts, last_seen_at = excluded.last_seen_at
+       ON CONFLICT (integration_id, item_key) DO UPDATE SET stage = excluded.stage,
+         raw = excluded.raw, error = excluded.error, attempts = excluded.attempts,
+         last_seen_at = excluded.last_seen_at
        RETURNING id`,
     );
     this.#retried = db.prepare(
@@ -103,6 +105,10 @@ export class SqliteDeadLetterRepo implements DeadLetterRepo {
 
   remove(ids: readonly string[]): Promise<number> {
     return this.#rows.remove(ids);
+  }
+
+  resolve(integrationId: string, itemKeys: readonly string[]): Promise<number> {
+    return this.#rows.resolve(integrationId, itemKeys);
   }
 
   async markRetried(id: string, error: SerializedError, at: EpochMs): Promise<void> {

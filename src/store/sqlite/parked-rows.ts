@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { requireInt, toRowId } from './codec.js';
+import { requireInt, requireText, toRowId } from './codec.js';
 import type { SqliteContext } from './context.js';
 
 /**
@@ -10,7 +10,7 @@ import type { SqliteContext } from './context.js';
  *
  * @example
  * ```ts
- * const rows = new ParkedRows(ctx, 'dead_letters', COLUMNS, toLetter);
+ * const rows = new ParkedRows(ctx, 'dead_letters', COLUMNS, 'item_key', toLetter);
  * const page = await rows.list('orders', { limit: 50 });
  * ```
  */
@@ -22,9 +22,19 @@ export class ParkedRows<Row, Item> {
   readonly #count: Database.Statement<[string], { n: number }>;
   readonly #countAll: Database.Statement<[], { n: number }>;
   readonly #remove: Database.Statement<[number]>;
+  readonly #resolve: Database.Statement<[string, string]>;
 
-  /** `table` and `columns` are constants of the calling repository, never input. */
-  constructor(ctx: SqliteContext, table: string, columns: string, toItem: (row: Row) => Item) {
+  /**
+   * `table`, `columns` and `keyColumn` (the item's key, unique per
+   * integration) are constants of the calling repository, never input.
+   */
+  constructor(
+    ctx: SqliteContext,
+    table: string,
+    columns: string,
+    keyColumn: string,
+    toItem: (row: Row) => Item,
+  ) {
     this.#ctx = ctx;
     this.#toItem = toItem;
     const db = ctx.db;
@@ -35,6 +45,11 @@ export class ParkedRows<Row, Item> {
     this.#count = db.prepare(`SELECT count(*) AS n FROM ${table} WHERE integration_id = ?`);
     this.#countAll = db.prepare(`SELECT count(*) AS n FROM ${table}`);
     this.#remove = db.prepare(`DELETE FROM ${table} WHERE id = ?`);
+    // One statement for the whole list: the keys arrive as a JSON array.
+    this.#resolve = db.prepare(
+      `DELETE FROM ${table} WHERE integration_id = ?
+         AND ${keyColumn} IN (SELECT value FROM json_each(?))`,
+    );
   }
 
   /** One page for an integration, oldest first, after `afterId`. */
@@ -63,6 +78,14 @@ export class ParkedRows<Row, Item> {
         (integrationId === undefined ? this.#countAll.get() : this.#count.get(integrationId))?.n ??
         0,
     );
+  }
+
+  /** Removes the items of an integration with these keys durably; returns how many existed. */
+  async resolve(integrationId: string, keys: readonly string[]): Promise<number> {
+    requireText('integrationId', integrationId);
+    if (keys.length === 0) return 0;
+    const json = JSON.stringify(keys);
+    return this.#ctx.writeStatement(() => this.#resolve.run(integrationId, json).changes);
   }
 
   /** Removes the items with these ids durably; returns how many existed. */

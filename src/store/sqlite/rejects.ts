@@ -58,11 +58,10 @@ export class SqliteRejectRepo implements RejectRepo {
   readonly #rows: ParkedRows<RejectRow, Reject>;
   readonly #upsert: Database.Statement<[Record<string, unknown>], { id: number }>;
   readonly #retried: Database.Statement<[Record<string, unknown>]>;
-  readonly #resolve: Database.Statement<[string, string]>;
 
   constructor(ctx: SqliteContext) {
     this.#ctx = ctx;
-    this.#rows = new ParkedRows(ctx, 'rejects', COLUMNS, toReject);
+    this.#rows = new ParkedRows(ctx, 'rejects', COLUMNS, 'record_key', toReject);
     const db = ctx.db;
     this.#upsert = db.prepare(
       `INSERT INTO rejects (integration_id, mapping, record_key, field_path, rule, message, value,
@@ -77,11 +76,6 @@ export class SqliteRejectRepo implements RejectRepo {
       `UPDATE rejects SET retries = retries + 1, last_retried_at = @at, field_path = @fieldPath,
          rule = @rule, message = @message, value = @value
        WHERE id = @id`,
-    );
-    // One statement for the whole list: the keys arrive as a JSON array.
-    this.#resolve = db.prepare(
-      `DELETE FROM rejects WHERE integration_id = ?
-         AND record_key IN (SELECT value FROM json_each(?))`,
     );
   }
 
@@ -122,11 +116,8 @@ export class SqliteRejectRepo implements RejectRepo {
     return this.#rows.remove(ids);
   }
 
-  async resolve(integrationId: string, recordKeys: readonly string[]): Promise<number> {
-    requireText('integrationId', integrationId);
-    if (recordKeys.length === 0) return 0;
-    const keys = JSON.stringify(recordKeys);
-    return this.#ctx.writeStatement(() => this.#resolve.run(integrationId, keys).changes);
+  resolve(integrationId: string, recordKeys: readonly string[]): Promise<number> {
+    return this.#rows.resolve(integrationId, recordKeys);
   }
 
   async markRetried(id: string, failure: RejectFailure, at: EpochMs): Promise<void> {
