@@ -86,8 +86,9 @@ describe('webhook replay and the dead-letter queue', () => {
     expect(sink.applied).toEqual([]);
 
     sink.broken = false;
-    // The live path acknowledged the envelope (`done`): only a bypassing replay re-applies it.
-    const result = await h.runtime.run('hooks', lastHour('bypass'));
+    // The live path acknowledged the envelope (`done`), but its dead letter says it was never
+    // applied: a replay that respects de-duplication re-applies it.
+    const result = await h.runtime.run('hooks', lastHour());
     expect(result.status).toBe('succeeded');
     expect(result.counts).toMatchObject({ read: 1, written: 1, deadLettered: 0 });
     expect(sink.applied).toEqual(['evt_refused']);

@@ -101,22 +101,32 @@ async function liveState(harness: Harness) {
   };
 }
 
-/** Marks the stored envelopes of `ids` done (applied) or dead (never applied). */
+/**
+ * Marks the stored envelopes of `ids` done (applied) or dead (never applied:
+ * with a dead letter, as the source writes one when it gives an envelope up).
+ */
 async function settle(harness: Harness, done: string[], dead: string[]): Promise<void> {
   const claimed = await harness.store.inbox.claim('hooks', {
     limit: 100,
     leaseMs: 60_000,
     owner: 'test',
   });
+  const error = new PatchbayError('validation', 'x', { code: 'X' }).toJSON();
   for (const item of claimed) {
     if (done.includes(item.id)) await harness.store.inbox.complete(item.id, 'test');
-    else if (dead.includes(item.id))
-      await harness.store.inbox.fail(
-        item.id,
-        'test',
-        new PatchbayError('validation', 'x', { code: 'X' }).toJSON(),
-        null,
-      );
+    else if (dead.includes(item.id)) {
+      await harness.store.deadLetters.add({
+        integrationId: 'hooks',
+        stage: 'inbox',
+        raw: {},
+        itemKey: item.eventId ?? `inbox:${item.id}`,
+        error,
+        attempts: 1,
+        firstSeenAt: item.receivedAt,
+        lastSeenAt: item.receivedAt,
+      });
+      await harness.store.inbox.fail(item.id, 'test', error, null);
+    }
   }
 }
 
@@ -208,6 +218,11 @@ describe('webhook replay', () => {
     expect(respected.status).toBe('succeeded');
     expect(sink.ids).toEqual(['evt_2']);
     expect(await liveState(h)).toEqual(before);
+    // Applied now: its letter is resolved, so a second respecting replay applies nothing.
+    expect(await h.store.deadLetters.count('hooks')).toBe(0);
+    sink.ids.length = 0;
+    expect((await h.runtime.run('hooks', window(0, 10))).status).toBe('succeeded');
+    expect(sink.ids).toEqual([]);
 
     sink.ids.length = 0;
     const bypassed = await h.runtime.run('hooks', window(0, 10, 'bypass'));

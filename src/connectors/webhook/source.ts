@@ -194,13 +194,32 @@ function replayWindow(ctx: ReadContext): { from: number; to: number } {
 }
 
 /**
+ * The item keys with a dead letter, read once per replay (a replay is an
+ * operator action, and the queue holds what still needs one).
+ */
+async function deadLetterKeys(ctx: ReadContext): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for (let afterId: string | undefined; ;) {
+    const page = await ctx.store.deadLetters.list(ctx.integrationId, {
+      limit: 500,
+      ...(afterId === undefined ? {} : { afterId }),
+    });
+    for (const letter of page) if (letter.itemKey !== undefined) keys.add(letter.itemKey);
+    if (page.length < 500) return keys;
+    afterId = page.at(-1)?.id;
+  }
+}
+
+/**
  * Replay: the stored envelopes received in the window, in arrival order,
  * each verified again with the current secrets (at the time it was
  * received, so the timestamp tolerance means what it meant then), then
  * handed to the same pipeline as live batches. Read-only towards live
  * state: no claim, no status change, no ordering record, no checkpoint.
  * With de-duplication respected (the default) only envelopes never applied
- * (`dead`: parked or exhausted) are re-applied; `bypass` re-applies every one.
+ * are re-applied: those with a dead letter (parked, out of attempts, or
+ * refused by a step or the sink; a replay that applies one resolves its
+ * letter, so the next replay skips it); `bypass` re-applies every one.
  */
 async function* replayInbox(
   config: WebhookConfig,
@@ -215,6 +234,7 @@ async function* replayInbox(
     refs.map(async (ref) => (await ctx.secrets.resolve(ref)).reveal()),
   );
   const tally = { applied: 0, alreadyApplied: 0, verifyFailed: 0 };
+  const lettered = bypass ? undefined : await deadLetterKeys(ctx);
   let afterId: string | undefined;
   let yielded = 0;
   while (!ctx.signal.aborted && Date.now() < ctx.budget.deadline && yielded < ctx.budget.maxItems) {
@@ -231,8 +251,9 @@ async function* replayInbox(
     let verifyFailed = 0;
     for (const item of page) {
       // Respecting de-duplication: only an envelope that was never applied and
-      // never will be by the live path (dead: parked, exhausted) goes again.
-      if (!bypass && item.status !== 'dead') {
+      // never will be by the live path goes again, i.e. one with a dead letter
+      // (an operator who dropped the letter chose not to apply it).
+      if (lettered && !lettered.has(item.eventId ?? `inbox:${item.id}`)) {
         tally.alreadyApplied += 1;
         continue;
       }
