@@ -127,4 +127,33 @@ describe('AlertDeliveryWorker: outbox-backed delivery to a ticketing endpoint', 
     expect(await w.tick(T0)).toEqual({ delivered: 0, retried: 1, dead: 0 });
     expect(await worker().tick(T0 + MIN)).toEqual({ delivered: 1, retried: 0, dead: 0 });
   });
+
+  it('two workers in one process are two claim owners: the one that lost its claim counts nothing', async () => {
+    const gate = () => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      return { promise, resolve };
+    };
+    const gates = [gate(), gate()];
+    let calls = 0;
+    const slow: AlertDeliveryOptions['sinks'][number] = {
+      name: 'tickets',
+      async deliver() {
+        await gates[calls++]?.promise;
+      },
+    };
+    const opts = { store: t.store, sinks: [slow], leaseMs: 1_000, backoff: { jitter: 0 } };
+    const a = new AlertDeliveryWorker(opts);
+    const b = new AlertDeliveryWorker(opts);
+    await engine.evaluate([{ status: aged(1000) }], T0);
+    const first = a.tick(T0);
+    // A's lease runs out while its delivery hangs; B claims the alert.
+    const second = b.tick(T0 + 2_000);
+    while (calls < 2) await new Promise((r) => setTimeout(r, 5));
+    // A finishes first but no longer holds the claim: its mark is refused, B's counts.
+    gates[0]?.resolve();
+    expect(await first).toEqual({ delivered: 0, retried: 0, dead: 0 });
+    gates[1]?.resolve();
+    expect(await second).toEqual({ delivered: 1, retried: 0, dead: 0 });
+  });
 });

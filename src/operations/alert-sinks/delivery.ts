@@ -5,6 +5,7 @@
  * error) marks it dead. Because the alert is in the outbox before anyone
  * tries to send it, a sink that is down only delays it.
  */
+import { randomUUID } from 'node:crypto';
 import { classify } from '../../core/classify.js';
 import { isPatchbayError } from '../../core/errors.js';
 import { backoffDelay, type BackoffParams } from '../../policies/backoff.js';
@@ -60,6 +61,7 @@ export interface AlertDeliveryOptions {
   leaseMs?: number;
   /** Claim size per tick [20]. */
   batch?: number;
+  /** Claim owner [`alerts-<pid>-<random>`: one per worker, so fencing tells two apart]. */
   owner?: string;
   random?: () => number;
   /** Called for every failed attempt (log it). */
@@ -96,12 +98,15 @@ export class AlertDeliveryWorker {
   readonly #o: AlertDeliveryOptions;
   readonly #sinks: Map<string, AlertSink>;
   readonly #backoff: BackoffParams;
+  /** One per worker, not per process: claims are fenced by owner, and two workers must differ. */
+  readonly #owner: string;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
 
   constructor(options: AlertDeliveryOptions) {
     this.#o = options;
     this.#sinks = new Map(options.sinks.map((s) => [s.name, s]));
+    this.#owner = options.owner ?? `alerts-${process.pid}-${randomUUID().slice(0, 8)}`;
     this.#backoff = {
       kind: 'exponential',
       baseMs: 5_000,
@@ -116,7 +121,7 @@ export class AlertDeliveryWorker {
   async tick(now = Date.now()): Promise<DeliveryTick> {
     const { store } = this.#o;
     const result: DeliveryTick = { delivered: 0, retried: 0, dead: 0 };
-    const owner = this.#o.owner ?? `alerts-${process.pid}`;
+    const owner = this.#owner;
     const items = await store.outbox.claimDue({
       limit: this.#o.batch ?? 20,
       leaseMs: this.#o.leaseMs ?? 60_000,
