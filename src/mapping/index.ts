@@ -18,7 +18,7 @@ export {
   type MapResult,
   type Mapper,
 } from './compile.js';
-export { mappingStep, REJECT_SINK, type MappingStepOptions } from './step.js';
+export { mappingStep, NOT_REDRIVABLE, REJECT_SINK, type MappingStepOptions } from './step.js';
 export { enrichStep, type EnrichOptions } from './enrich.js';
 export {
   aggregateStep,

@@ -29,6 +29,19 @@ import { toValidator, type ValidateSpec, type Validator } from './validate.js';
 export const REJECT_SINK: unique symbol = Symbol.for('patchbay.rejectSink');
 
 /**
+ * The rule of a reject a step hands to {@link REJECT_SINK} when the record
+ * cannot be re-driven at all (a windowed aggregation cannot take one record
+ * back into windows that closed): `patchbay rejects retry` then leaves the
+ * original reject as it is and lists it as skipped, with the message as why.
+ *
+ * @example
+ * ```ts
+ * sink({ ...reject, rule: NOT_REDRIVABLE, message: 'replay the source range instead' });
+ * ```
+ */
+export const NOT_REDRIVABLE = 'not-redrivable';
+
+/**
  * Options of {@link mappingStep}. Defaults: step name `map:<document name>`,
  * no extra validation (the document's own `validate:` still applies), drift off.
  *

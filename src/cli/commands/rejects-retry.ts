@@ -3,10 +3,11 @@
  * through the integration's steps and sink exactly as live input does. The
  * mapping step hands a repeated reject back here (instead of writing a new
  * row), so a reject that fails again is counted on its own row. A parser
- * reject is not re-driven: see `isParserReject`.
+ * reject is not re-driven (see `isParserReject`), and one a step refuses as
+ * {@link NOT_REDRIVABLE} keeps its reason.
  */
 import type { RejectFailure, Reject, RejectAdd } from '../../store/types.js';
-import { REJECT_SINK } from '../../mapping/step.js';
+import { NOT_REDRIVABLE, REJECT_SINK } from '../../mapping/step.js';
 import {
   emptyCounts,
   processBatch,
@@ -62,7 +63,7 @@ export interface RejectRetryResult {
   deadLettered: string[];
   /** Rejected again: still in the ledger with the latest reason. */
   failed: Array<{ id: string; fieldPath: string; rule: string; message: string }>;
-  /** Not re-drivable (parser rejects): left in the ledger untouched, with why. */
+  /** Not re-drivable (parser rejects, windowed aggregations): left in the ledger untouched, with why. */
   skipped: Array<{ id: string; mapping: string; rule: string; reason: string }>;
   /** Set when a transient failure stopped the re-drive early. */
   stoppedBy?: { kind: string; code: string; message: string };
@@ -132,7 +133,12 @@ export async function retryRejects(
         result.stoppedBy = { kind, code, message };
         break;
       }
-      if (again) {
+      if (again?.rule === NOT_REDRIVABLE) {
+        // A step said this record cannot be re-driven: keep the real reason.
+        result.retried -= 1;
+        const { id, mapping, rule } = reject;
+        result.skipped.push({ id, mapping, rule, reason: again.message });
+      } else if (again) {
         const failure: RejectFailure = again;
         await services.store.rejects.markRetried(reject.id, failure, services.now());
         result.failed.push({

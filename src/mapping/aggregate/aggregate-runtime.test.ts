@@ -8,7 +8,8 @@ import { createRuntime } from '../../runtime/runtime.js';
 import { openSqliteStore, type SqliteStore } from '../../store/sqlite/index.js';
 import type { Store } from '../../store/types.js';
 import { memorySource } from '../../testing/index.js';
-import { REJECT_SINK } from '../step.js';
+import { retryRejects } from '../../cli/commands/rejects-retry.js';
+import { NOT_REDRIVABLE, REJECT_SINK } from '../step.js';
 import { aggregateStep, AGGREGATE_STATE } from './step.js';
 
 let dir: string;
@@ -278,7 +279,7 @@ describe('re-driving an aggregate reject', () => {
     expect(out.records).toEqual([]);
     expect(seen).toMatchObject([
       {
-        rule: 'late',
+        rule: NOT_REDRIVABLE,
         recordKey: 's9',
         message: expect.stringContaining('patchbay replay') as unknown,
       },
@@ -335,6 +336,10 @@ describe('closeIdle: windows close by the clock after a quiet spell', () => {
     expect(rows.size).toBe(2);
     const [late] = await store.rejects.list('scans');
     expect(late).toMatchObject({ rule: 'late', recordKey: 's3' });
+    // `rejects retry` cannot put it back into a closed window: it stays, its reason intact.
+    const retried = await retryRejects(rt2, 'scans', late ? [late] : []);
+    expect(retried).toMatchObject({ retried: 0, skipped: [{ id: late?.id, rule: 'late' }] });
+    expect(await store.rejects.get(late?.id ?? '')).toMatchObject({ rule: 'late', retries: 0 });
   });
 
   it('without closeIdle the windows wait for event time however long it is quiet', async () => {

@@ -18,7 +18,7 @@
 import type { BatchRecord, Step, StepContext } from '../../core/integration.js';
 import { toJsonSafe, type JsonValue } from '../../core/json-safe.js';
 import type { RejectAdd } from '../../store/types.js';
-import { REJECT_SINK } from '../step.js';
+import { NOT_REDRIVABLE, REJECT_SINK } from '../step.js';
 import { loadAggregation } from './load.js';
 import { compileAggregation, type AggregateOptions, type CompiledAggregation } from './spec.js';
 import {
@@ -136,7 +136,7 @@ export function aggregateStep(options: AggregateOptions | string): Step {
       const refused = inputs.map((input) => ({
         input,
         fieldPath: agg.window?.field ?? '',
-        rule: 'late',
+        rule: NOT_REDRIVABLE,
         message: `a record cannot be re-driven into the windows of aggregate ${agg.name}; replay the source range instead (patchbay replay)`,
         value: null,
       }));

@@ -138,6 +138,8 @@ describe('AlertDeliveryWorker: outbox-backed delivery to a ticketing endpoint', 
     let calls = 0;
     const slow: AlertDeliveryOptions['sinks'][number] = {
       name: 'tickets',
+      kind: 'test',
+      secretRefs: [],
       async deliver() {
         await gates[calls++]?.promise;
       },

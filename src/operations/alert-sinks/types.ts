@@ -24,7 +24,7 @@ export interface AlertSinkContext {
  *
  * @example
  * ```ts
- * const consoleSink: AlertSink = { name: 'console', async deliver(n) { console.log(n.event, n.alert.id); } };
+ * const consoleSink: AlertSink = { name: 'console', kind: 'console', secretRefs: [], async deliver(n) { console.log(n.event, n.alert.id); } };
  * ```
  */
 export interface AlertSink {
