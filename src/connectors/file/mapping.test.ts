@@ -2,12 +2,10 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineIntegration } from '../../core/integration.js';
 import { mappingStep } from '../../mapping/step.js';
 import { createRuntime } from '../../runtime/runtime.js';
 import { openSqliteStore } from '../../store/sqlite/index.js';
-import { tempDrop, upsertSink } from './__fixtures__/drop.js';
-import { fileDrop } from './file-source.js';
+import { dailyCsvDrop, tempDrop, upsertSink } from './__fixtures__/drop.js';
 
 const t = tempDrop();
 afterEach(() => rmSync(t.dir, { recursive: true, force: true }));
@@ -41,18 +39,9 @@ fields:
       const runtime = await createRuntime({
         store,
         integrations: [
-          defineIntegration({
+          dailyCsvDrop(t, {
             id: 'materials',
-            owner: 'integrations',
-            pattern: 'file-drop',
-            trigger: { type: 'manual' },
-            source: fileDrop({
-              path: t.drop,
-              archive: t.archive,
-              readiness: 'rename',
-              businessDate: { fromName: '_(?<date>\\d{8})\\.csv$' },
-              format: { type: 'csv', delimiter: ';', encoding: 'win1252' },
-            }),
+            format: { type: 'csv', delimiter: ';', encoding: 'win1252' },
             steps: [mappingStep(join(t.dir, 'material.yaml'))],
             sink,
             idempotencyKey: { fields: ['material'] },

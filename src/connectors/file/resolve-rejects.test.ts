@@ -1,13 +1,11 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineIntegration } from '../../core/integration.js';
 import { Crosswalk } from '../../mapping/crosswalk.js';
 import { mappingStep } from '../../mapping/step.js';
 import { createRuntime } from '../../runtime/runtime.js';
 import { openSqliteStore } from '../../store/sqlite/index.js';
-import { tempDrop, upsertSink } from './__fixtures__/drop.js';
-import { fileDrop } from './file-source.js';
+import { dailyCsvDrop, tempDrop, upsertSink } from './__fixtures__/drop.js';
 
 const t = tempDrop();
 afterEach(() => rmSync(t.dir, { recursive: true, force: true }));
@@ -31,18 +29,8 @@ fields:
       const runtime = await createRuntime({
         store,
         integrations: [
-          defineIntegration({
+          dailyCsvDrop(t, {
             id: 'loads',
-            owner: 'integrations',
-            pattern: 'file-drop',
-            trigger: { type: 'manual' },
-            source: fileDrop({
-              path: t.drop,
-              archive: t.archive,
-              readiness: 'rename',
-              businessDate: { fromName: '_(?<date>\\d{8})\\.csv$' },
-              format: { type: 'csv', delimiter: ';' },
-            }),
             steps: [mappingStep(join(t.dir, 'load.yaml'))],
             sink,
             idempotencyKey: { fields: ['load_no'] },

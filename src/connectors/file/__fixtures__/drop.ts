@@ -3,7 +3,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SinkRecord } from '../../../core/connector.js';
-import { defineIntegration, type FunctionSink } from '../../../core/integration.js';
+import {
+  defineIntegration,
+  type FunctionSink,
+  type IntegrationOptions,
+} from '../../../core/integration.js';
 import { defineProject } from '../../../runtime/project.js';
 import { fileDrop } from '../file-source.js';
 
@@ -44,6 +48,38 @@ export function upsertSink(): FunctionSink & { rows: Map<string, unknown>; deliv
     },
   };
   return sink;
+}
+
+/**
+ * A manual file-drop integration on a {@link tempDrop}: rename readiness,
+ * business date `_YYYYMMDD.csv` in the name, `;`-separated CSV unless
+ * `format` says otherwise.
+ *
+ * @example
+ * ```ts
+ * createRuntime({ store, integrations: [dailyCsvDrop(t, { id: 'loads', sink, steps })] });
+ * ```
+ */
+export function dailyCsvDrop(
+  t: { drop: string; archive: string },
+  options: Omit<IntegrationOptions, 'owner' | 'pattern' | 'trigger' | 'source'> & {
+    format?: Parameters<typeof fileDrop>[0]['format'];
+  },
+) {
+  const { format, ...rest } = options;
+  return defineIntegration({
+    owner: 'integrations',
+    pattern: 'file-drop',
+    trigger: { type: 'manual' },
+    source: fileDrop({
+      path: t.drop,
+      archive: t.archive,
+      readiness: 'rename',
+      businessDate: { fromName: '_(?<date>\\d{8})\\.csv$' },
+      format: format ?? { type: 'csv', delimiter: ';' },
+    }),
+    ...rest,
+  });
 }
 
 /**
