@@ -302,8 +302,13 @@ describe('the demo engagement under --chaos', () => {
 
   it('opens the GPS breaker during the outage and closes it after', async () => {
     const states = chaos.report.breakerStates['gps-positions'] ?? [];
-    expect(states).toContain('open');
-    expect(states.at(-1)).toBe('closed');
+    // On failure, say why: the demo's own lines and the runtime's breaker log for GPS.
+    const why = chaos.output
+      .split('\n')
+      .filter((l) => /gps|GPS/.test(l) && /breaker|chaos|run finished|circuit/.test(l))
+      .join('\n');
+    expect(states, why).toContain('open');
+    expect(states.at(-1), why).toBe('closed');
     const runs = await o.store.runs.list('gps-positions', { limit: 200 });
     expect(runs.some((r) => r.error?.kind === 'circuit_open')).toBe(true);
     expect(runs.some((r) => r.error?.kind === 'http_5xx')).toBe(true);
