@@ -70,7 +70,7 @@ export function chaosSchedule(s: {
     },
     {
       atSeconds: 23,
-      says: 'operator: the hubs list is loaded; replay the bad ERP day, then retry its parked rejects',
+      says: 'operator: the hubs list is loaded; replay the bad ERP day, then list the rejects left',
       apply: () => {
         const date = s.erp.malformedDate();
         if (date) s.replayBadDay(date);
