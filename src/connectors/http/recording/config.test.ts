@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,11 +13,13 @@ import type { Fixture } from './fixture.js';
 import { fixturePath, type RecordingConfig } from './config.js';
 
 // Secrets with characters that form encoding changes (`+`, `/`, `=`), so a scrub of the
-// raw value alone would miss them in a token request body.
-const TOKEN = 'rec-bearer-token+9f2/c1=';
-const CLIENT_SECRET = 'rec-client-secret+7a/41==';
-const ACCESS = 'rec-access-token-5e0d1b';
-const API_KEY = 'rec-api-key-c4f7a2e9';
+// raw value alone would miss them in a token request body; generated per run, so no
+// credential literal lives in the repository.
+const nonce = () => randomBytes(6).toString('hex');
+const TOKEN = `rec-bearer-${nonce()}+9f2/c1=`;
+const CLIENT_SECRET = `rec-client-${nonce()}+7a/41==`;
+const ACCESS = `rec-access-${nonce()}`;
+const API_KEY = `rec-api-key-${nonce()}`;
 const ENV = {
   PB_REC_TOKEN: TOKEN,
   PB_REC_CLIENT_SECRET: CLIENT_SECRET,
