@@ -140,22 +140,23 @@ async function writeMapped(deps: BatchDeps, mapped: Mapped[]): Promise<void> {
  * reference data or the destination was fixed, or the same record read again
  * corrected) is stale: it leaves its ledger, so both list only what is still
  * missing downstream. Both are keyed by the item's key (unless a step chose
- * its own reject key). They are usually empty, so a count comes first and a
- * delete only when there is something to resolve.
+ * its own reject key). They are usually empty, so an existence check (one
+ * index probe each) comes first and a delete only when there is something
+ * to resolve.
  */
 async function resolveLedgers(deps: BatchDeps, loaded: readonly Mapped[]): Promise<void> {
   if (loaded.length === 0) return;
   const { rejects, deadLetters } = deps.services.store;
   const id = deps.prepared.id;
-  const [parked, dead] = await Promise.all([rejects.count(id), deadLetters.count(id)]);
-  if (parked === 0 && dead === 0) return;
+  const [parked, dead] = await Promise.all([rejects.any(id), deadLetters.any(id)]);
+  if (!parked && !dead) return;
   const keys: string[] = [];
   for (const m of loaded) {
     if (m.records.length > 0 && typeof m.item.key === 'string') keys.push(m.item.key);
   }
   const [rejectsResolved, lettersResolved] = await Promise.all([
-    parked === 0 ? 0 : rejects.resolve(id, keys),
-    dead === 0 ? 0 : deadLetters.resolve(id, keys),
+    parked ? rejects.resolve(id, keys) : 0,
+    dead ? deadLetters.resolve(id, keys) : 0,
   ]);
   if (rejectsResolved + lettersResolved > 0) {
     deps.ctx.logger.info(

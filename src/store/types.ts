@@ -501,6 +501,8 @@ export interface DeadLetterRepo {
   list(integrationId: string, opts?: { limit?: number; afterId?: string }): Promise<DeadLetter[]>;
   get(id: string): Promise<DeadLetter | undefined>;
   count(integrationId?: string): Promise<number>;
+  /** Whether the integration has any; cheap whatever their number (checked after every batch write). */
+  any(integrationId: string): Promise<boolean>;
   /** Durable. Removes letters (after a successful retry, or a drop); returns how many. */
   remove(ids: readonly string[]): Promise<number>;
   /**
@@ -604,6 +606,8 @@ export interface RejectRepo {
   list(integrationId: string, opts?: { limit?: number; afterId?: string }): Promise<Reject[]>;
   get(id: string): Promise<Reject | undefined>;
   count(integrationId?: string): Promise<number>;
+  /** Whether the integration has any; cheap whatever their number (checked after every batch write). */
+  any(integrationId: string): Promise<boolean>;
   /** Durable. Removes rejects (after a successful re-drive, or a drop); returns how many. */
   remove(ids: readonly string[]): Promise<number>;
   /**

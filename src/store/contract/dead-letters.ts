@@ -117,6 +117,8 @@ export function deadLetterContract(h: Harness): void {
       );
       expect(await h.store.deadLetters.resolve('orders', ['evt_1', 'evt_9', "it's"])).toBe(1);
       expect(await h.store.deadLetters.resolve('orders', [])).toBe(0);
+      expect(await h.store.deadLetters.any('orders')).toBe(true);
+      expect(await h.store.deadLetters.any('nobody')).toBe(false);
       expect((await h.store.deadLetters.list('orders')).map((l) => l.id)).toEqual([
         kept.id,
         keyless.id,

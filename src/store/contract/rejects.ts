@@ -106,6 +106,8 @@ export function rejectContract(h: Harness): void {
       );
       const resolved = await h.store.rejects.resolve('employees', ['f.csv#2', 'f.csv#9', "it's"]);
       expect(resolved).toBe(1);
+      expect(await h.store.rejects.any('employees')).toBe(true);
+      expect(await h.store.rejects.any('nobody')).toBe(false);
       expect(await h.store.rejects.resolve('employees', [])).toBe(0);
       expect((await h.store.rejects.list('employees')).map((r) => r.id)).toEqual([
         kept.id,

@@ -103,6 +103,10 @@ export class SqliteDeadLetterRepo implements DeadLetterRepo {
     return this.#rows.count(integrationId);
   }
 
+  any(integrationId: string): Promise<boolean> {
+    return this.#rows.any(integrationId);
+  }
+
   remove(ids: readonly string[]): Promise<number> {
     return this.#rows.remove(ids);
   }

@@ -21,6 +21,7 @@ export class ParkedRows<Row, Item> {
   readonly #get: Database.Statement<[number], Row>;
   readonly #count: Database.Statement<[string], { n: number }>;
   readonly #countAll: Database.Statement<[], { n: number }>;
+  readonly #any: Database.Statement<[string], { found: number }>;
   readonly #remove: Database.Statement<[number]>;
   readonly #resolve: Database.Statement<[string, string]>;
 
@@ -44,6 +45,10 @@ export class ParkedRows<Row, Item> {
     this.#get = db.prepare(`SELECT ${columns} FROM ${table} WHERE id = ?`);
     this.#count = db.prepare(`SELECT count(*) AS n FROM ${table} WHERE integration_id = ?`);
     this.#countAll = db.prepare(`SELECT count(*) AS n FROM ${table}`);
+    // One index probe, not a count of every row: the runtime asks after each batch write.
+    this.#any = db.prepare(
+      `SELECT EXISTS (SELECT 1 FROM ${table} WHERE integration_id = ?) AS found`,
+    );
     this.#remove = db.prepare(`DELETE FROM ${table} WHERE id = ?`);
     // One statement for the whole list: the keys arrive as a JSON array.
     this.#resolve = db.prepare(
@@ -78,6 +83,11 @@ export class ParkedRows<Row, Item> {
         (integrationId === undefined ? this.#countAll.get() : this.#count.get(integrationId))?.n ??
         0,
     );
+  }
+
+  /** Whether an integration has any item parked. */
+  async any(integrationId: string): Promise<boolean> {
+    return this.#ctx.read(() => this.#any.get(integrationId)?.found === 1);
   }
 
   /** Removes the items of an integration with these keys durably; returns how many existed. */

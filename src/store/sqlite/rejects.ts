@@ -112,6 +112,10 @@ export class SqliteRejectRepo implements RejectRepo {
     return this.#rows.count(integrationId);
   }
 
+  any(integrationId: string): Promise<boolean> {
+    return this.#rows.any(integrationId);
+  }
+
   remove(ids: readonly string[]): Promise<number> {
     return this.#rows.remove(ids);
   }
